@@ -22,15 +22,24 @@ pub struct FilterSpec {
 }
 
 pub const fn int(name: &'static str) -> FilterSpec {
-    FilterSpec { name, kind: FilterKind::Int }
+    FilterSpec {
+        name,
+        kind: FilterKind::Int,
+    }
 }
 
 pub const fn text(name: &'static str) -> FilterSpec {
-    FilterSpec { name, kind: FilterKind::Str }
+    FilterSpec {
+        name,
+        kind: FilterKind::Str,
+    }
 }
 
 pub const fn boolean(name: &'static str) -> FilterSpec {
-    FilterSpec { name, kind: FilterKind::Bool }
+    FilterSpec {
+        name,
+        kind: FilterKind::Bool,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -70,9 +79,24 @@ impl Filters {
                 continue;
             }
             let value = match spec.kind {
-                FilterKind::Int => items.iter().map(|v| read_int(v)).collect::<Option<Vec<_>>>().map(FilterValue::Ints).ok_or(messages::NOT_A_NUMBER),
-                FilterKind::Bool => items.iter().map(|v| read_bool(v)).collect::<Option<Vec<_>>>().map(FilterValue::Bools).ok_or(messages::NOT_INCLUDED),
-                FilterKind::Str => items.iter().map(|v| scalar_text(v)).collect::<Option<Vec<_>>>().map(FilterValue::Strs).ok_or(messages::INVALID),
+                FilterKind::Int => items
+                    .iter()
+                    .map(|v| read_int(v))
+                    .collect::<Option<Vec<_>>>()
+                    .map(FilterValue::Ints)
+                    .ok_or(messages::NOT_A_NUMBER),
+                FilterKind::Bool => items
+                    .iter()
+                    .map(|v| read_bool(v))
+                    .collect::<Option<Vec<_>>>()
+                    .map(FilterValue::Bools)
+                    .ok_or(messages::NOT_INCLUDED),
+                FilterKind::Str => items
+                    .iter()
+                    .map(|v| scalar_text(v))
+                    .collect::<Option<Vec<_>>>()
+                    .map(FilterValue::Strs)
+                    .ok_or(messages::INVALID),
             };
             match value {
                 Ok(value) => filters.values.push((spec.name, value)),
@@ -146,7 +170,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    const SPECS: &[FilterSpec] = &[int("request_id"), text("name"), boolean("active"), boolean("inactive")];
+    const SPECS: &[FilterSpec] = &[
+        int("request_id"),
+        text("name"),
+        boolean("active"),
+        boolean("inactive"),
+    ];
 
     fn parse(raw: Value) -> Result<Filters, Errors> {
         Filters::parse(raw.as_object().unwrap(), SPECS)
@@ -169,7 +198,10 @@ mod tests {
 
     #[test]
     fn unknown_names_and_bad_values_are_named() {
-        let err = parse(json!({"colour": "red", "request_id": "abc", "active": "maybe", "name": {"a": 1}})).unwrap_err();
+        let err = parse(
+            json!({"colour": "red", "request_id": "abc", "active": "maybe", "name": {"a": 1}}),
+        )
+        .unwrap_err();
         assert_eq!(
             err.grouped(),
             vec![
@@ -195,7 +227,13 @@ mod tests {
         assert_eq!(shown(json!({"active": "false"})), vec![false]);
         assert_eq!(shown(json!({"inactive": "true"})), vec![false]);
         assert_eq!(shown(json!({"inactive": "false"})), vec![true]);
-        assert_eq!(shown(json!({"active": "true", "inactive": "true"})), vec![true, false]);
-        assert_eq!(shown(json!({"active": "false", "inactive": "false"})), Vec::<bool>::new());
+        assert_eq!(
+            shown(json!({"active": "true", "inactive": "true"})),
+            vec![true, false]
+        );
+        assert_eq!(
+            shown(json!({"active": "false", "inactive": "false"})),
+            Vec::<bool>::new()
+        );
     }
 }

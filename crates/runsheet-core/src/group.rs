@@ -136,16 +136,31 @@ mod tests {
 
     #[test]
     fn name_is_required_and_email_optional_but_well_formed() {
-        assert_eq!(GroupFields::default().validate().grouped(), vec![("name", vec!["can't be blank"])]);
-        let ok = GroupFields { name: "Ops".into(), ..GroupFields::default() };
+        assert_eq!(
+            GroupFields::default().validate().grouped(),
+            vec![("name", vec!["can't be blank"])]
+        );
+        let ok = GroupFields {
+            name: "Ops".into(),
+            ..GroupFields::default()
+        };
         assert!(ok.validate().is_empty());
-        let bad = GroupFields { email: Some("nope".into()), ..ok };
-        assert_eq!(bad.validate().grouped(), vec![("email", vec!["is invalid"])]);
+        let bad = GroupFields {
+            email: Some("nope".into()),
+            ..ok
+        };
+        assert_eq!(
+            bad.validate().grouped(),
+            vec![("email", vec!["is invalid"])]
+        );
     }
 
     #[test]
     fn changes_read_user_ids() {
-        let changes = GroupChanges::parse(Some(&json!({"group": {"name": "Ops", "user_ids": [2, "1"]}}))).unwrap();
+        let changes = GroupChanges::parse(Some(
+            &json!({"group": {"name": "Ops", "user_ids": [2, "1"]}}),
+        ))
+        .unwrap();
         assert_eq!(changes.user_ids, Some(vec![1, 2]));
         let mut fields = GroupFields::default();
         changes.apply(&mut fields);

@@ -191,9 +191,11 @@ fn single(attribute: &str, message: &str) -> Errors {
 /// Integers as Rails reads them from JSON or from XML/query text.
 pub fn read_int(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64)),
+        Value::Number(n) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -257,7 +259,10 @@ mod tests {
     #[test]
     fn a_root_that_is_not_an_object_is_refused() {
         let err = Params::from_body(Some(&json!({"user": 5})), "user").unwrap_err();
-        assert_eq!(err.grouped(), vec![("user", vec!["must be an object of attributes"])]);
+        assert_eq!(
+            err.grouped(),
+            vec![("user", vec!["must be an object of attributes"])]
+        );
         assert!(Params::from_body(Some(&json!([1])), "user").is_err());
         assert!(Params::from_body(None, "user").unwrap().is_empty());
     }
@@ -271,12 +276,16 @@ mod tests {
         assert_eq!(p.string("d"), None);
         assert_eq!(p.opt_string("e"), Some(None));
         assert_eq!(p.opt_string("missing"), None);
-        assert_eq!(p.finish(&[]).unwrap_err().grouped(), vec![("d", vec!["is invalid"])]);
+        assert_eq!(
+            p.finish(&[]).unwrap_err().grouped(),
+            vec![("d", vec!["is invalid"])]
+        );
     }
 
     #[test]
     fn integers_from_numbers_and_text() {
-        let mut p = params(json!({"a": 5, "b": "12", "c": " 7 ", "d": "x", "e": 1.5, "f": "", "g": 3.0}));
+        let mut p =
+            params(json!({"a": 5, "b": "12", "c": " 7 ", "d": "x", "e": 1.5, "f": "", "g": 3.0}));
         assert_eq!(p.opt_int("a"), Some(Some(5)));
         assert_eq!(p.opt_int("b"), Some(Some(12)));
         assert_eq!(p.opt_int("c"), Some(Some(7)));
@@ -287,7 +296,10 @@ mod tests {
         let errors = p.finish(&[]).unwrap_err();
         assert_eq!(
             errors.grouped(),
-            vec![("d", vec!["is not a number"]), ("e", vec!["is not a number"])]
+            vec![
+                ("d", vec!["is not a number"]),
+                ("e", vec!["is not a number"])
+            ]
         );
     }
 
@@ -324,7 +336,8 @@ mod tests {
 
     #[test]
     fn id_lists() {
-        let mut p = params(json!({"a": [3, "1", "", 3], "b": null, "c": "4", "d": ["x"], "e": {"k": 1}}));
+        let mut p =
+            params(json!({"a": [3, "1", "", 3], "b": null, "c": "4", "d": ["x"], "e": {"k": 1}}));
         assert_eq!(p.ids("a"), Some(vec![1, 3]));
         assert_eq!(p.ids("b"), Some(vec![]));
         assert_eq!(p.ids("c"), Some(vec![4]));
@@ -338,7 +351,8 @@ mod tests {
 
     #[test]
     fn times() {
-        let mut p = params(json!({"a": "2012-09-04T15:34:44-04:00", "b": "soon", "c": null, "d": 5}));
+        let mut p =
+            params(json!({"a": "2012-09-04T15:34:44-04:00", "b": "soon", "c": null, "d": 5}));
         assert_eq!(
             p.opt_time("a", UTC),
             Some(Some(
@@ -353,13 +367,17 @@ mod tests {
         assert_eq!(p.opt_time("d", UTC), None);
         assert_eq!(
             p.finish(&[]).unwrap_err().grouped(),
-            vec![("b", vec!["is not a valid time"]), ("d", vec!["is not a valid time"])]
+            vec![
+                ("b", vec!["is not a valid time"]),
+                ("d", vec!["is not a valid time"])
+            ]
         );
     }
 
     #[test]
     fn leftovers_are_ignored_when_part_of_the_representation_else_unknown() {
-        let mut p = params(json!({"login": "jo", "id": "3", "created_at": "x", "zebra": 1, "apple": 2}));
+        let mut p =
+            params(json!({"login": "jo", "id": "3", "created_at": "x", "zebra": 1, "apple": 2}));
         p.string("login");
         let errors = p.finish(&["id", "created_at"]).unwrap_err();
         assert_eq!(

@@ -20,7 +20,11 @@ pub fn parse_time(text: &str, tz: Tz) -> Option<NaiveDateTime> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.naive_utc());
     }
-    for format in ["%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S%.f %z", "%Y-%m-%dT%H:%M:%S%.f%z"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M:%S%.f %z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(text, format) {
             return Some(t.naive_utc());
         }
@@ -29,14 +33,19 @@ pub fn parse_time(text: &str, tz: Tz) -> Option<NaiveDateTime> {
         Some(text) => (text, Tz::UTC),
         None => (text, tz),
     };
-    let local = ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
-        .or_else(|| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-        })?;
+    let local = [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .or_else(|| {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    })?;
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| whole_seconds(t.naive_utc()))
@@ -59,17 +68,32 @@ mod tests {
         let expected = at(2012, 9, 4, 19, 34, 44);
         assert_eq!(parse_time("2012-09-04T15:34:44-04:00", ny), Some(expected));
         assert_eq!(parse_time("2012-09-04T19:34:44Z", ny), Some(expected));
-        assert_eq!(parse_time("2012-09-04 15:34:44 -0400", Tz::UTC), Some(expected));
-        assert_eq!(parse_time("2012-09-04T19:34:44.250Z", Tz::UTC).map(|t| t.and_utc().timestamp()), Some(expected.and_utc().timestamp()));
+        assert_eq!(
+            parse_time("2012-09-04 15:34:44 -0400", Tz::UTC),
+            Some(expected)
+        );
+        assert_eq!(
+            parse_time("2012-09-04T19:34:44.250Z", Tz::UTC).map(|t| t.and_utc().timestamp()),
+            Some(expected.and_utc().timestamp())
+        );
     }
 
     #[test]
     fn local_forms_are_read_in_the_zone() {
         let ny: Tz = "America/New_York".parse().unwrap();
-        assert_eq!(parse_time("2012-09-04 15:34:44", ny), Some(at(2012, 9, 4, 19, 34, 44)));
-        assert_eq!(parse_time("2012-09-04T15:34:44", Tz::UTC), Some(at(2012, 9, 4, 15, 34, 44)));
+        assert_eq!(
+            parse_time("2012-09-04 15:34:44", ny),
+            Some(at(2012, 9, 4, 19, 34, 44))
+        );
+        assert_eq!(
+            parse_time("2012-09-04T15:34:44", Tz::UTC),
+            Some(at(2012, 9, 4, 15, 34, 44))
+        );
         assert_eq!(parse_time("2012-01-04", ny), Some(at(2012, 1, 4, 5, 0, 0)));
-        assert_eq!(parse_time("2012-09-04 15:34:44 UTC", ny), Some(at(2012, 9, 4, 15, 34, 44)));
+        assert_eq!(
+            parse_time("2012-09-04 15:34:44 UTC", ny),
+            Some(at(2012, 9, 4, 15, 34, 44))
+        );
     }
 
     #[test]

@@ -87,7 +87,10 @@ impl UserFields {
         } else if !looks_like_email(&self.email) {
             errors.add("email", messages::INVALID);
         }
-        for (name, value) in [("first_name", &self.first_name), ("last_name", &self.last_name)] {
+        for (name, value) in [
+            ("first_name", &self.first_name),
+            ("last_name", &self.last_name),
+        ] {
             if value.as_ref().is_some_and(|v| v.chars().count() > 255) {
                 errors.add(name, messages::TOO_LONG);
             }
@@ -223,17 +226,30 @@ mod tests {
         let errors = UserFields::default().validate();
         assert_eq!(
             errors.grouped(),
-            vec![("login", vec!["can't be blank"]), ("email", vec!["can't be blank"])]
+            vec![
+                ("login", vec!["can't be blank"]),
+                ("email", vec!["can't be blank"])
+            ]
         );
-        let blank = UserFields { login: "  ".into(), ..valid() };
+        let blank = UserFields {
+            login: "  ".into(),
+            ..valid()
+        };
         assert!(blank.validate().has("login"));
     }
 
     #[test]
     fn email_must_look_like_one() {
         for bad in ["jo", "jo@", "@example.com", "a@b@c", "jo @example.com"] {
-            let user = UserFields { email: bad.into(), ..valid() };
-            assert_eq!(user.validate().grouped(), vec![("email", vec!["is invalid"])], "{bad}");
+            let user = UserFields {
+                email: bad.into(),
+                ..valid()
+            };
+            assert_eq!(
+                user.validate().grouped(),
+                vec![("email", vec!["is invalid"])],
+                "{bad}"
+            );
         }
     }
 
@@ -246,14 +262,23 @@ mod tests {
         };
         assert_eq!(
             user.validate().grouped(),
-            vec![("login", vec![messages::TOO_LONG]), ("first_name", vec![messages::TOO_LONG])]
+            vec![
+                ("login", vec![messages::TOO_LONG]),
+                ("first_name", vec![messages::TOO_LONG])
+            ]
         );
     }
 
     #[test]
     fn changes_apply_only_what_was_sent() {
-        let changes = UserChanges::parse(Some(&json!({"user": {"first_name": "Jo", "last_name": null, "admin": "1"}}))).unwrap();
-        let mut fields = UserFields { last_name: Some("Old".into()), ..valid() };
+        let changes = UserChanges::parse(Some(
+            &json!({"user": {"first_name": "Jo", "last_name": null, "admin": "1"}}),
+        ))
+        .unwrap();
+        let mut fields = UserFields {
+            last_name: Some("Old".into()),
+            ..valid()
+        };
         changes.apply(&mut fields);
         assert_eq!(fields.first_name.as_deref(), Some("Jo"));
         assert_eq!(fields.last_name, None);
@@ -265,10 +290,14 @@ mod tests {
     fn a_record_sent_back_is_accepted_but_unknown_names_are_not() {
         let back = json!({"user": {"id": "4", "login": "jo", "created_at": "2012-01-01T00:00:00Z", "groups": [{"id": 1}]}});
         assert!(UserChanges::parse(Some(&back)).is_ok());
-        let err = UserChanges::parse(Some(&json!({"user": {"api_key": "x", "password": "y"}}))).unwrap_err();
+        let err = UserChanges::parse(Some(&json!({"user": {"api_key": "x", "password": "y"}})))
+            .unwrap_err();
         assert_eq!(
             err.grouped(),
-            vec![("api_key", vec!["is not a known attribute"]), ("password", vec!["is not a known attribute"])]
+            vec![
+                ("api_key", vec!["is not a known attribute"]),
+                ("password", vec!["is not a known attribute"])
+            ]
         );
     }
 
@@ -276,7 +305,12 @@ mod tests {
     fn filters_default_to_active_users() {
         let filter = UserFilter::parse(json!({}).as_object().unwrap()).unwrap();
         assert_eq!(filter.active, vec![true]);
-        let filter = UserFilter::parse(json!({"root": "true", "keyword": "jo", "inactive": "t"}).as_object().unwrap()).unwrap();
+        let filter = UserFilter::parse(
+            json!({"root": "true", "keyword": "jo", "inactive": "t"})
+                .as_object()
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(filter.admin, Some(true));
         assert_eq!(filter.keyword.as_deref(), Some("jo"));
         assert_eq!(filter.active, vec![false]);

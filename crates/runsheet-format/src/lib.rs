@@ -1,0 +1,38 @@
+//! runsheet's wire formats, reproducing what the original Rails API put on and took off the wire.
+//!
+//! - [`negotiate`] picks JSON or XML from an Accept header;
+//! - [`Node`] is the representation every resource is rendered from, with [`to_json`] and
+//!   [`to_xml`] producing Rails' `to_json` / `to_xml` output;
+//! - [`errors_to_json`], [`errors_to_xml`], [`message_to_json`], [`message_to_xml`] render the
+//!   error bodies;
+//! - [`parse_json`], [`parse_xml`] and [`parse_query`] turn request bodies and query strings into
+//!   the generic params tree (`serde_json::Value`) the core reads.
+
+mod error_bodies;
+mod json_body;
+mod json_render;
+mod negotiation;
+mod node;
+mod parse_error;
+mod query;
+mod render_options;
+pub mod resources;
+mod timestamp;
+mod xml_body;
+mod xml_name;
+mod xml_out;
+mod xml_render;
+mod xml_text;
+mod xml_value;
+
+pub use error_bodies::{errors_to_json, errors_to_xml, message_to_json, message_to_xml};
+pub use json_body::parse_json;
+pub use json_render::to_json;
+pub use negotiation::{negotiate, Format, NotAcceptable};
+pub use node::{List, Node, NullAs, Record, ScalarType};
+pub use parse_error::ParseError;
+pub use query::parse_query;
+pub use render_options::RenderOptions;
+pub use xml_body::{parse_xml, MAX_XML_DEPTH};
+pub use xml_name::xml_name;
+pub use xml_render::to_xml;

@@ -1,0 +1,243 @@
+//! `ApiRequest`: what every /v1 handler starts from. Extracting it negotiates the format,
+//! reads and parses the body, and authenticates the token, in that order.
+
+use crate::error::{ApiError, ApiFailure};
+use crate::middleware::PathFormat;
+use crate::response::ApiResponse;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Bytes, BytesMut};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::StreamExt;
+use runsheet_core::params::body_token;
+use runsheet_core::user::User;
+use runsheet_core::Errors;
+use runsheet_format::{negotiate, parse_json, parse_query, parse_xml, Format, Node};
+use runsheet_store::{AnyConnection, StoreError};
+use serde_json::{Map, Value};
+
+pub struct ApiRequest {
+    pub format: Format,
+    /// The active admin whose token opened the request.
+    pub user: User,
+    state: web::Data<AppState>,
+    query: Map<String, Value>,
+    body: Option<Value>,
+    id: Option<String>,
+}
+
+pub type ApiResult = Result<ApiResponse, ApiFailure>;
+
+impl FromRequest for ApiRequest {
+    type Error = ApiFailure;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+                return Err(
+                    ApiError::Internal("application state missing".into()).in_format(Format::Json)
+                );
+            };
+            let format = request_format(&req, state.default_format)
+                .map_err(|e| e.in_format(state.default_format))?;
+            let fail = |e: ApiError| e.in_format(format);
+            let bytes = read_body(&req, &mut payload, state.body_limit)
+                .await
+                .map_err(fail)?;
+            let body = parse_body(&req, &bytes).map_err(fail)?;
+            let query = parse_query(req.query_string());
+            let token = query_token(&query)
+                .or_else(|| bearer_token(&req))
+                .or_else(|| body.as_ref().and_then(body_token))
+                .map(str::to_owned)
+                .ok_or_else(|| fail(ApiError::Forbidden))?;
+            let user = state
+                .db(move |conn| runsheet_store::users::authenticate(conn, &token))
+                .await
+                .map_err(fail)?
+                .ok_or_else(|| fail(ApiError::Forbidden))?;
+            Ok(ApiRequest {
+                format,
+                user,
+                id: req.match_info().get("id").map(str::to_owned),
+                state,
+                query,
+                body,
+            })
+        })
+    }
+}
+
+/// `.json`/`.xml` on the path wins; else the Accept header; else the configured default.
+pub fn request_format(req: &HttpRequest, default: Format) -> Result<Format, ApiError> {
+    if let Some(PathFormat(format)) = req.extensions().get::<PathFormat>() {
+        return Ok(*format);
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    negotiate(accept, default).map_err(|_| ApiError::NotAcceptable)
+}
+
+async fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::BadRequest(format!(
+            "the request body is larger than the limit of {limit} bytes"
+        ))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::BadRequest(format!("the request body could not be read: {e}"))
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// An empty body is no body, whatever its Content-Type says (clients send
+/// `Content-Type: application/json` on every call). Otherwise the Content-Type picks the
+/// parser; with none we could read (curl's form default), the first character does.
+fn parse_body(req: &HttpRequest, bytes: &[u8]) -> Result<Option<Value>, ApiError> {
+    let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Ok(None);
+    };
+    let content_type = req.content_type().to_ascii_lowercase();
+    let xml = if content_type == "application/json" || content_type.ends_with("+json") {
+        false
+    } else if content_type == "application/xml"
+        || content_type == "text/xml"
+        || content_type.ends_with("+xml")
+    {
+        true
+    } else {
+        *first == b'<'
+    };
+    let parsed = if xml {
+        parse_xml(bytes)
+    } else {
+        parse_json(bytes)
+    };
+    parsed
+        .map(Some)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))
+}
+
+fn query_token(query: &Map<String, Value>) -> Option<&str> {
+    query
+        .get(runsheet_core::params::TOKEN)?
+        .as_str()
+        .filter(|t| !t.is_empty())
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl ApiRequest {
+    pub fn fail(&self, error: impl Into<ApiError>) -> ApiFailure {
+        error.into().in_format(self.format)
+    }
+
+    /// The `{id}` of a member route; anything but an integer is an unknown record.
+    pub fn id(&self) -> Result<i64, ApiFailure> {
+        self.id
+            .as_deref()
+            .and_then(|id| id.parse().ok())
+            .ok_or_else(|| self.fail(ApiError::NotFound))
+    }
+
+    /// The body read by a resource's parser (`UserChanges::parse`, ...).
+    pub fn changes<T>(
+        &self,
+        parse: impl FnOnce(Option<&Value>) -> Result<T, Errors>,
+    ) -> Result<T, ApiFailure> {
+        parse(self.body.as_ref()).map_err(|e| self.fail(e))
+    }
+
+    /// The list filters, from `filters[...]` in the query string and a `filters` object in
+    /// the body (the query string wins), read by a resource's filter parser.
+    pub fn filters<T>(
+        &self,
+        parse: impl FnOnce(&Map<String, Value>) -> Result<T, Errors>,
+    ) -> Result<T, ApiFailure> {
+        let mut merged = Map::new();
+        let sources = [
+            self.body.as_ref().and_then(|b| b.get("filters")),
+            self.query.get("filters"),
+        ];
+        for source in sources.into_iter().flatten() {
+            match source {
+                Value::Object(filters) => merged.extend(filters.clone()),
+                Value::Null => {}
+                Value::String(s) if s.is_empty() => {}
+                _ => {
+                    let mut errors = Errors::new();
+                    errors.add("filters", runsheet_core::errors::messages::INVALID);
+                    return Err(self.fail(errors));
+                }
+            }
+        }
+        parse(&merged).map_err(|e| self.fail(e))
+    }
+
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiFailure>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.state.db(work).await.map_err(|e| self.fail(e))
+    }
+
+    /// One record, rendered with `root` as its XML element name.
+    pub fn record(&self, status: StatusCode, root: &str, node: Node) -> ApiResult {
+        Ok(ApiResponse::render(
+            status,
+            self.format,
+            root,
+            &node,
+            &self.state.render,
+        ))
+    }
+
+    /// A list; empty is a 404, as the reference pages say.
+    pub fn list(&self, root: &str, item: &str, nodes: Vec<Node>) -> ApiResult {
+        if nodes.is_empty() {
+            return Err(self.fail(ApiError::NotFound));
+        }
+        let node = Node::List(runsheet_format::List::new(item, nodes));
+        Ok(ApiResponse::render(
+            StatusCode::OK,
+            self.format,
+            root,
+            &node,
+            &self.state.render,
+        ))
+    }
+}

@@ -1,0 +1,107 @@
+//! Each REST resource as the parts the CRUD handlers need: how its bodies and filters are
+//! read (core), how it is stored (store) and shown (format). Adding a resource that
+//! follows the conventions is one `impl` here and one line in `routes.rs`.
+
+use runsheet_core::Errors;
+use runsheet_format::Node;
+use runsheet_store::{AnyConnection, StoreError};
+use serde_json::{Map, Value};
+
+pub trait Resource: 'static {
+    /// The XML element of one record, e.g. `user`.
+    const SINGULAR: &'static str;
+    /// The XML element of a list, e.g. `users`.
+    const PLURAL: &'static str;
+    type Record: Send + 'static;
+    type Changes: Send + 'static;
+    type Filter: Send + 'static;
+
+    fn parse_changes(body: Option<&Value>) -> Result<Self::Changes, Errors>;
+    fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors>;
+    fn represent(record: &Self::Record) -> Node;
+
+    fn list(
+        conn: &mut AnyConnection,
+        filter: &Self::Filter,
+    ) -> Result<Vec<Self::Record>, StoreError>;
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<Self::Record, StoreError>;
+    fn create(
+        conn: &mut AnyConnection,
+        changes: &Self::Changes,
+    ) -> Result<Self::Record, StoreError>;
+    fn update(
+        conn: &mut AnyConnection,
+        id: i64,
+        changes: &Self::Changes,
+    ) -> Result<Self::Record, StoreError>;
+    /// What DELETE leaves: the record when it stays (deactivated), `None` when it is gone.
+    fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<Self::Record>, StoreError>;
+}
+
+/// Implements [`Resource`] from a core module (`Changes`, `Filter`), a store module
+/// (`list`, `find`, `create`, `update` and the DELETE function) and a representation.
+macro_rules! resource {
+    ($name:ident, $singular:literal, $plural:literal, record: $record:ty, changes: $changes:ty, filter: $filter:ty,
+     store: $store:path, represent: $represent:path, destroy: $destroy:ident) => {
+        pub struct $name;
+
+        impl Resource for $name {
+            const SINGULAR: &'static str = $singular;
+            const PLURAL: &'static str = $plural;
+            type Record = $record;
+            type Changes = $changes;
+            type Filter = $filter;
+
+            fn parse_changes(body: Option<&Value>) -> Result<Self::Changes, Errors> {
+                <$changes>::parse(body)
+            }
+            fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors> {
+                <$filter>::parse(raw)
+            }
+            fn represent(record: &Self::Record) -> Node {
+                $represent(record)
+            }
+            fn list(
+                conn: &mut AnyConnection,
+                filter: &Self::Filter,
+            ) -> Result<Vec<Self::Record>, StoreError> {
+                use $store as store;
+                store::list(conn, filter)
+            }
+            fn find(conn: &mut AnyConnection, id: i64) -> Result<Self::Record, StoreError> {
+                use $store as store;
+                store::find(conn, id)
+            }
+            fn create(
+                conn: &mut AnyConnection,
+                changes: &Self::Changes,
+            ) -> Result<Self::Record, StoreError> {
+                use $store as store;
+                store::create(conn, changes)
+            }
+            fn update(
+                conn: &mut AnyConnection,
+                id: i64,
+                changes: &Self::Changes,
+            ) -> Result<Self::Record, StoreError> {
+                use $store as store;
+                store::update(conn, id, changes)
+            }
+            fn destroy(
+                conn: &mut AnyConnection,
+                id: i64,
+            ) -> Result<Option<Self::Record>, StoreError> {
+                use $store as store;
+                store::$destroy(conn, id).map(Into::into)
+            }
+        }
+    };
+}
+
+resource!(Users, "user", "users",
+    record: runsheet_core::user::UserRecord, changes: runsheet_core::user::UserChanges, filter: runsheet_core::user::UserFilter,
+    store: runsheet_store::users, represent: runsheet_format::resources::user, destroy: deactivate);
+
+resource!(Groups, "group", "groups",
+    record: runsheet_core::group::GroupRecord, changes: runsheet_core::group::GroupChanges, filter: runsheet_core::group::GroupFilter,
+    store: runsheet_store::groups, represent: runsheet_format::resources::group, destroy: deactivate);

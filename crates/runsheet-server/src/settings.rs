@@ -1,0 +1,235 @@
+//! Settings: defaults, then a TOML file, then `RUNSHEET_*` environment variables.
+
+use anyhow::{bail, Context};
+use chrono_tz::Tz;
+use config::{Config, Environment, File, FileFormat};
+use runsheet_format::Format;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Everything runsheet can be told. Every key may stand in the TOML file and as
+/// `RUNSHEET_<KEY>` in the environment (upper case), which wins over the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// `sqlite://PATH`, a file path, or `postgres://USER@HOST:PORT/DB`.
+    pub database_url: String,
+    /// `host:port` to listen on; port 0 picks a free one (printed at start).
+    pub listen: String,
+    /// The format of answers when neither the path nor the Accept header names one.
+    pub default_format: FormatSetting,
+    /// An IANA time zone name; times are shown in it.
+    pub timezone: String,
+    /// A tracing filter, e.g. `info` or `runsheet_server=debug,info`.
+    pub log: String,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// Connections kept to the database.
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FormatSetting {
+    Json,
+    Xml,
+}
+
+impl From<FormatSetting> for Format {
+    fn from(setting: FormatSetting) -> Format {
+        match setting {
+            FormatSetting::Json => Format::Json,
+            FormatSetting::Xml => Format::Xml,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "sqlite://runsheet.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            default_format: FormatSetting::Json,
+            timezone: "UTC".into(),
+            log: "info".into(),
+            body_limit: 1024 * 1024,
+            pool_size: 10,
+        }
+    }
+}
+
+pub const ENV_PREFIX: &str = "RUNSHEET_";
+
+impl Settings {
+    /// Layers the defaults, the TOML file (if given) and the process environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Settings> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// As [`Settings::load`], with the environment given (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Settings> {
+        let mut builder = Config::builder().add_source(Config::try_from(&Settings::default())?);
+        if let Some(path) = file {
+            if !path.is_file() {
+                bail!("config file {} does not exist", path.display());
+            }
+            builder = builder.add_source(File::from(path).format(FileFormat::Toml));
+        }
+        builder = builder.add_source(
+            Environment::default()
+                .source(Some(known_env(env)))
+                .try_parsing(true),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| match file {
+                Some(path) => format!(
+                    "invalid settings (from {} and RUNSHEET_* variables)",
+                    path.display()
+                ),
+                None => "invalid settings (from RUNSHEET_* variables)".to_string(),
+            })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        self.tz()?;
+        if self.pool_size == 0 {
+            bail!("pool_size must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn tz(&self) -> anyhow::Result<Tz> {
+        self.timezone.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "timezone `{}` is not an IANA time zone name (e.g. UTC, Europe/Paris)",
+                self.timezone
+            )
+        })
+    }
+
+    /// The setting names, as the defaults serialize them.
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(Settings::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Only `RUNSHEET_<KEY>` variables for keys that exist: other tools' variables with our
+/// prefix (`RUNSHEET_TEST_POSTGRES_URL`) must not be taken for unknown settings.
+fn known_env(env: impl IntoIterator<Item = (String, String)>) -> HashMap<String, String> {
+    let keys = Settings::keys();
+    env.into_iter()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix(ENV_PREFIX)?.to_ascii_lowercase();
+            keys.contains(&key).then_some((key, value))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s, Settings::default());
+        assert_eq!(s.database_url, "sqlite://runsheet.db");
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.tz().unwrap(), Tz::UTC);
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let f =
+            file("listen = \"0.0.0.0:9000\"\ntimezone = \"America/New_York\"\nbody_limit = 2048\n");
+        let s = Settings::load_from(
+            Some(f.path()),
+            env(&[
+                ("RUNSHEET_LISTEN", "127.0.0.1:0"),
+                ("RUNSHEET_DEFAULT_FORMAT", "xml"),
+                ("RUNSHEET_TEST_POSTGRES_URL", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.listen, "127.0.0.1:0");
+        assert_eq!(s.timezone, "America/New_York");
+        assert_eq!(s.body_limit, 2048);
+        assert_eq!(s.default_format, FormatSetting::Xml);
+    }
+
+    #[test]
+    fn every_documented_variable_is_read() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("RUNSHEET_DATABASE_URL", "postgres://x@h/db"),
+                ("RUNSHEET_LISTEN", "1.2.3.4:5"),
+                ("RUNSHEET_DEFAULT_FORMAT", "xml"),
+                ("RUNSHEET_TIMEZONE", "Europe/Paris"),
+                ("RUNSHEET_LOG", "debug"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database_url, "postgres://x@h/db");
+        assert_eq!(s.listen, "1.2.3.4:5");
+        assert_eq!(s.default_format, FormatSetting::Xml);
+        assert_eq!(s.timezone, "Europe/Paris");
+        assert_eq!(s.log, "debug");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_named() {
+        let f = file("listen = \"127.0.0.1:1\"\ncolour = \"blue\"\n");
+        let err = format!(
+            "{:#}",
+            Settings::load_from(Some(f.path()), env(&[])).unwrap_err()
+        );
+        assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = format!(
+            "{:#}",
+            Settings::load_from(None, env(&[("RUNSHEET_TIMEZONE", "Mars/Base")])).unwrap_err()
+        );
+        assert!(err.contains("Mars/Base"), "{err}");
+        let err = format!(
+            "{:#}",
+            Settings::load_from(None, env(&[("RUNSHEET_DEFAULT_FORMAT", "yaml")])).unwrap_err()
+        );
+        assert!(err.contains("yaml"), "{err}");
+        let err = format!(
+            "{:#}",
+            Settings::load_from(Some(Path::new("/nonexistent/runsheet.toml")), env(&[]))
+                .unwrap_err()
+        );
+        assert!(err.contains("/nonexistent/runsheet.toml"), "{err}");
+    }
+}

@@ -1,0 +1,41 @@
+//! What handlers share: the pool and the settings they need.
+
+use crate::error::ApiError;
+use crate::settings::Settings;
+use actix_web::web;
+use runsheet_format::{Format, RenderOptions};
+use runsheet_store::{AnyConnection, Pool, StoreError};
+
+pub struct AppState {
+    pub pool: Pool,
+    pub default_format: Format,
+    pub render: RenderOptions,
+    pub body_limit: usize,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, settings: &Settings) -> anyhow::Result<AppState> {
+        Ok(AppState {
+            pool,
+            default_format: settings.default_format.into(),
+            render: RenderOptions { tz: settings.tz()? },
+            body_limit: settings.body_limit,
+        })
+    }
+
+    /// Runs blocking database work on actix's thread pool, never on a worker's event loop.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
+        .map_err(ApiError::from)
+    }
+}

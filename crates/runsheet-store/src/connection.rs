@@ -1,0 +1,104 @@
+//! One connection type for both databases, and the only place connections are made.
+
+use std::path::Path;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+use crate::error::StoreError;
+use crate::url::{redact_password, DatabaseUrl};
+
+/// How long a SQLite connection waits for another writer before giving up, in milliseconds.
+pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 5000;
+
+/// Run on every SQLite connection as soon as it is opened. `busy_timeout` comes first so
+/// that switching to WAL waits for other connections instead of failing.
+fn sqlite_pragmas() -> String {
+    format!(
+        "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};\
+         PRAGMA foreign_keys = ON;\
+         PRAGMA journal_mode = WAL;\
+         PRAGMA synchronous = NORMAL;"
+    )
+}
+
+/// A connection to SQLite or PostgreSQL. Queries written once against the schema run on
+/// both; dialect-specific SQL goes in a `match` on the variants.
+///
+/// Make one with [`AnyConnection::open`] (or [`establish`]), not with
+/// `Connection::establish`: that one guesses the backend from the string, turns any stray
+/// string into a SQLite file and hides the real cause of a failure.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+impl AnyConnection {
+    /// Connects to the database `url` names.
+    ///
+    /// PostgreSQL errors keep libpq's message; SQLite errors name the file. SQLite
+    /// connections get `foreign_keys = ON`, `journal_mode = WAL`, `busy_timeout = 5000`
+    /// and `synchronous = NORMAL` here, so every SQLite connection has them.
+    pub fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        match url {
+            DatabaseUrl::Postgres(raw) => PgConnection::establish(raw)
+                .map(AnyConnection::Postgres)
+                .map_err(|e| {
+                    StoreError::Connection(format!(
+                        "PostgreSQL at {}: {}",
+                        redact_password(raw),
+                        one_line(&e.to_string())
+                    ))
+                }),
+            DatabaseUrl::Sqlite(path) => open_sqlite(path).map(AnyConnection::Sqlite),
+        }
+    }
+
+    /// `"postgres"` or `"sqlite"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            AnyConnection::Postgres(_) => "postgres",
+            AnyConnection::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+/// Parses `url` (see [`DatabaseUrl`]) and connects to it.
+pub fn establish(url: &str) -> Result<AnyConnection, StoreError> {
+    AnyConnection::open(&DatabaseUrl::parse(url)?)
+}
+
+/// libpq's messages span lines ("...failed: Connection refused\n\tIs the server
+/// running...?"); keep every word but on one line, for logs.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn open_sqlite(path: &Path) -> Result<SqliteConnection, StoreError> {
+    let fail = |cause: String| {
+        StoreError::Connection(format!("SQLite database {}: {cause}", path.display()))
+    };
+    let Some(path_str) = path.to_str() else {
+        return Err(fail("the path is not valid UTF-8".into()));
+    };
+    let mut conn = SqliteConnection::establish(path_str).map_err(|e| {
+        let mut cause = e.to_string();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                cause.push_str(&format!(" (directory {} does not exist)", dir.display()));
+            }
+        }
+        fail(cause)
+    })?;
+    conn.batch_execute(&sqlite_pragmas())
+        .map_err(|e| fail(format!("setting connection pragmas failed: {e}")))?;
+    Ok(conn)
+}

@@ -1,0 +1,30 @@
+//! runsheet's persistence, on diesel: one code path for SQLite and PostgreSQL.
+//!
+//! - [`DatabaseUrl`]: the URL's scheme picks the backend (`sqlite://`, a file path,
+//!   `postgres://`).
+//! - [`AnyConnection`]: a `diesel::MultiConnection` over both; dialect-specific SQL goes in
+//!   a `match` on it. Queries over it may use only types both backends share: `BigInt`
+//!   ids, `Timestamp` with `chrono::NaiveDateTime`, `Text`, `Bool`.
+//! - [`Pool`] / [`connect`]: an r2d2 pool of them; connection errors keep their real cause.
+//! - [`migrations`]: the embedded migrations, one set per backend.
+//! - [`schema`]: diesel's `table!` definitions, as `diesel print-schema` prints them for
+//!   PostgreSQL (`scripts/check-schema` and the tests keep it honest).
+//! - `testing` (feature `testing`): a fresh database per test.
+
+pub mod connection;
+pub mod error;
+pub mod groups;
+pub mod migrations;
+pub mod pool;
+pub mod schema;
+mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod transaction;
+pub mod url;
+pub mod users;
+
+pub use connection::{establish, AnyConnection};
+pub use error::StoreError;
+pub use pool::{connect, connect_with, ping, Manager, Pool, PooledConnection};
+pub use url::DatabaseUrl;

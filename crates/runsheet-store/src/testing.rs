@@ -1,0 +1,223 @@
+//! A fresh database for each test (feature `testing`).
+//!
+//! Other crates use it from their tests:
+//!
+//! ```toml
+//! [dev-dependencies]
+//! runsheet-store = { workspace = true, features = ["testing"] }
+//! ```
+//!
+//! ```
+//! use runsheet_store::testing::TestDb;
+//!
+//! // Every backend available: SQLite always, PostgreSQL when
+//! // RUNSHEET_TEST_POSTGRES_URL is set.
+//! for db in TestDb::all() {
+//!     let pool = db.pool(); // migrated
+//!     let mut conn = pool.get().unwrap();
+//!     runsheet_store::ping(&mut conn).unwrap();
+//!     println!("tested on {}", db.backend_name());
+//! } // each database is deleted here
+//! ```
+//!
+//! - [`TestDb::sqlite`]: a new file in a temporary directory, removed on drop.
+//! - [`TestDb::postgres`]: `None` unless `RUNSHEET_TEST_POSTGRES_URL` names a server
+//!   (e.g. `postgres://postgres@127.0.0.1:5432/postgres`); then a new database
+//!   `runsheet_test_<pid>_<counter>_<random>` on it, dropped (`WITH (FORCE)`) on drop.
+//!   If the variable is set but the database cannot be created, it panics: a test run
+//!   that asked for PostgreSQL must not quietly skip it.
+//!
+//! Keep the `TestDb` alive as long as the pool is used: the database goes with it.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::Connection;
+
+use crate::connection::AnyConnection;
+use crate::pool::{connect, Pool};
+use crate::url::redact_password;
+
+/// The environment variable naming the PostgreSQL server tests may create databases on.
+pub const POSTGRES_URL_VAR: &str = "RUNSHEET_TEST_POSTGRES_URL";
+
+/// Connections in the pool [`TestDb::pool`] returns.
+pub const POOL_SIZE: u32 = 4;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A database that exists as long as this value does. See the [module docs](self).
+#[derive(Debug)]
+pub struct TestDb {
+    /// The URL to connect to, as accepted by [`crate::connect`] and the runsheet config.
+    pub url: String,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    Sqlite {
+        _dir: tempfile::TempDir,
+    },
+    Postgres {
+        /// The server URL from the environment, used to create and drop the database.
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDb {
+    /// A new, empty SQLite database file in a temporary directory.
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::Builder::new()
+            .prefix("runsheet-test-")
+            .tempdir()
+            .expect("creating a temporary directory for a SQLite test database");
+        let path = dir.path().join("runsheet.db");
+        TestDb {
+            url: format!("sqlite://{}", path.display()),
+            kind: Kind::Sqlite { _dir: dir },
+        }
+    }
+
+    /// A new, empty PostgreSQL database, or `None` when `RUNSHEET_TEST_POSTGRES_URL` is
+    /// unset or empty.
+    ///
+    /// # Panics
+    ///
+    /// When the variable is set but the server cannot be reached or the database cannot
+    /// be created.
+    pub fn postgres() -> Option<TestDb> {
+        let admin_url = std::env::var(POSTGRES_URL_VAR)
+            .ok()
+            .filter(|u| !u.trim().is_empty())?;
+        let name = format!(
+            "runsheet_test_{}_{}_{:08x}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand::random::<u32>()
+        );
+        let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+            panic!(
+                "{POSTGRES_URL_VAR} is set to {}, but connecting failed: {e}",
+                redact_password(&admin_url)
+            )
+        });
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
+        Some(TestDb {
+            url: with_database(&admin_url, &name),
+            kind: Kind::Postgres { admin_url, name },
+        })
+    }
+
+    /// A SQLite database, and a PostgreSQL one when `RUNSHEET_TEST_POSTGRES_URL` is set:
+    /// loop over these to run a test on every backend available.
+    pub fn all() -> Vec<TestDb> {
+        std::iter::once(TestDb::sqlite())
+            .chain(TestDb::postgres())
+            .collect()
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Sqlite { .. } => "sqlite",
+            Kind::Postgres { .. } => "postgres",
+        }
+    }
+
+    /// The database's name on the PostgreSQL server (None for SQLite).
+    pub fn postgres_database(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Sqlite { .. } => None,
+            Kind::Postgres { name, .. } => Some(name),
+        }
+    }
+
+    /// Runs all migrations and returns a pool of [`POOL_SIZE`] connections.
+    ///
+    /// # Panics
+    ///
+    /// When connecting or migrating fails.
+    pub fn pool(&self) -> Pool {
+        let pool = connect(&self.url, POOL_SIZE)
+            .unwrap_or_else(|e| panic!("connecting to test database {}: {e}", self.url));
+        let mut conn = pool
+            .get()
+            .unwrap_or_else(|e| panic!("checking out a connection to {}: {e}", self.url));
+        crate::migrations::run_pending(&mut conn)
+            .unwrap_or_else(|e| panic!("migrating test database {}: {e}", self.url));
+        drop(conn);
+        pool
+    }
+
+    /// A single connection, not migrated: for tests of migrations themselves.
+    ///
+    /// # Panics
+    ///
+    /// When connecting fails.
+    pub fn connection(&self) -> AnyConnection {
+        crate::connection::establish(&self.url)
+            .unwrap_or_else(|e| panic!("connecting to test database {}: {e}", self.url))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // SQLite: the temporary directory removes itself.
+        if let Kind::Postgres { admin_url, name } = &self.kind {
+            // Errors are ignored: a leftover database is not worth a panic in drop.
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = admin
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// `url` with its database (the path) replaced by `name`; user, host, port and query
+/// parameters are kept.
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let query = tail.find('?').map(|i| &tail[i..]).unwrap_or("");
+    format!("{scheme}://{authority}/{name}{query}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn with_database_replaces_only_the_path() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgresql://u:p@h/db?sslmode=disable", "t2"),
+            "postgresql://u:p@h/t2?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "t3"), "postgres://h/t3");
+        assert_eq!(
+            with_database("postgres://h?connect_timeout=5", "t4"),
+            "postgres://h/t4?connect_timeout=5"
+        );
+    }
+
+    #[test]
+    fn sqlite_files_go_away_with_the_value() {
+        let db = TestDb::sqlite();
+        assert_eq!(db.backend_name(), "sqlite");
+        let pool = db.pool();
+        drop(pool);
+        let path = db.url.strip_prefix("sqlite://").unwrap().to_owned();
+        assert!(std::path::Path::new(&path).exists());
+        drop(db);
+        assert!(!std::path::Path::new(&path).exists());
+    }
+}

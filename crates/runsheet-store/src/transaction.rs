@@ -1,0 +1,36 @@
+//! Write transactions that behave the same on both backends.
+
+use crate::connection::AnyConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::result::Error;
+use diesel::Connection;
+
+/// Runs `work` in a transaction that may write.
+///
+/// On SQLite it begins with `BEGIN IMMEDIATE`: a deferred transaction that reads and then
+/// writes fails at once with "database is locked" when another writer got in between,
+/// which `busy_timeout` cannot help with; taking the write lock up front makes writers
+/// queue instead. PostgreSQL needs nothing special.
+pub fn write<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<Error>,
+{
+    match conn {
+        AnyConnection::Postgres(_) => conn.transaction(work),
+        AnyConnection::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+            type Manager = <AnyConnection as Connection>::TransactionManager;
+            match work(conn) {
+                Ok(value) => {
+                    Manager::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => match Manager::rollback_transaction(conn) {
+                    Ok(()) | Err(Error::BrokenTransactionManager) => Err(error),
+                    Err(rollback_error) => Err(rollback_error.into()),
+                },
+            }
+        }
+    }
+}

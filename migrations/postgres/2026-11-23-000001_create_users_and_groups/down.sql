@@ -1,0 +1,3 @@
+DROP TABLE group_memberships;
+DROP TABLE groups;
+DROP TABLE users;
