@@ -393,9 +393,19 @@ fn help_names_every_setting() {
     }
 }
 
-/// SIGTERM while a request is in flight: the request finishes, then the server exits.
+/// SIGTERM (or Ctrl-C's SIGINT) while a request is in flight: the request finishes, then
+/// the server exits.
 #[test]
 fn sigterm_lets_in_flight_requests_finish() {
+    stop_with_a_request_in_flight("TERM");
+}
+
+#[test]
+fn ctrl_c_lets_in_flight_requests_finish() {
+    stop_with_a_request_in_flight("INT");
+}
+
+fn stop_with_a_request_in_flight(signal_name: &str) {
     let db = TestDb::sqlite();
     let dir = tempfile::tempdir().unwrap();
     let mut server = start(dir.path(), &db.url);
@@ -418,7 +428,7 @@ fn sigterm_lets_in_flight_requests_finish() {
     stream.flush().unwrap();
     std::thread::sleep(Duration::from_millis(300));
 
-    signal(server.child.id(), "TERM");
+    signal(server.child.id(), signal_name);
     std::thread::sleep(Duration::from_millis(300));
     stream.write_all(tail.as_bytes()).unwrap();
 

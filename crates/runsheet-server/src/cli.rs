@@ -5,6 +5,7 @@ use crate::settings::Settings;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use runsheet_core::user::UserChanges;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 const SETTINGS_HELP: &str = "\
