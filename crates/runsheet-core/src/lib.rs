@@ -7,7 +7,10 @@ pub mod errors;
 pub mod filters;
 pub mod group;
 pub mod params;
+pub mod request_state;
+pub mod step_state;
 pub mod time;
+pub mod transition;
 pub mod user;
 
 pub use errors::Errors;

@@ -65,23 +65,46 @@ fn ensure_first_admin(pool: &Pool, out: &mut impl Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `runsheet serve`: migrate, make sure someone can log in, listen until SIGINT/SIGTERM,
-/// then let in-flight requests finish.
+/// `runsheet serve`: migrate, make sure someone can log in, listen until SIGINT (Ctrl-C) or
+/// SIGTERM, then let in-flight requests finish.
 pub async fn serve(settings: Settings) -> anyhow::Result<()> {
     let pool = open_database(&settings)?;
     let mut stdout = std::io::stdout();
     ensure_first_admin(&pool, &mut stdout)?;
     let state = web::Data::new(AppState::new(pool, &settings)?);
-    let server = HttpServer::new(move || build_app(state.clone()))
+    // actix stops at once on SIGINT; ours waits for in-flight requests on both signals.
+    let bound = HttpServer::new(move || build_app(state.clone()))
+        .disable_signals()
+        .shutdown_timeout(30)
         .bind(&settings.listen)
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
-    for addr in server.addrs() {
+    for addr in bound.addrs() {
         writeln!(stdout, "runsheet listening on http://{addr}")?;
     }
     stdout.flush()?;
-    server.run().await.context("server failed")?;
+    let server = bound.run();
+    let handle = server.handle();
+    actix_web::rt::spawn(async move {
+        match shutdown_signal().await {
+            Ok(signal) => tracing::info!(signal, "stopping: finishing in-flight requests"),
+            Err(error) => tracing::error!(%error, "cannot listen for signals; stopping"),
+        }
+        handle.stop(true).await;
+    });
+    server.await.context("server failed")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM and names it.
+async fn shutdown_signal() -> std::io::Result<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+    })
 }
 
 #[cfg(test)]
