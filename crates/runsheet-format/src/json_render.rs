@@ -76,7 +76,7 @@ mod tests {
     }
 
     fn json_in(node: impl Into<Node>, tz: chrono_tz::Tz) -> String {
-        String::from_utf8(to_json(&node.into(), &RenderOptions { tz })).expect("utf-8")
+        String::from_utf8(to_json(&node.into(), &RenderOptions::new(tz))).expect("utf-8")
     }
 
     fn time(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> NaiveDateTime {

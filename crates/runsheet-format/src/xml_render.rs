@@ -92,7 +92,7 @@ mod tests {
     }
 
     fn xml_in(root: &str, node: impl Into<Node>, tz: chrono_tz::Tz) -> String {
-        let bytes = to_xml(root, &node.into(), &RenderOptions { tz });
+        let bytes = to_xml(root, &node.into(), &RenderOptions::new(tz));
         String::from_utf8(bytes).expect("utf-8")
     }
 

@@ -45,9 +45,7 @@ fn job_run() -> Record {
 }
 
 fn new_york() -> RenderOptions {
-    RenderOptions {
-        tz: chrono_tz::America::New_York,
-    }
+    RenderOptions::new(chrono_tz::America::New_York)
 }
 
 /// Verbatim from the sample (GET /v1/job_runs, JSON).

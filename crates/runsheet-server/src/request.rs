@@ -161,6 +161,16 @@ fn bearer_token(req: &HttpRequest) -> Option<&str> {
 }
 
 impl ApiRequest {
+    /// How records are rendered: time zone, request number base.
+    pub fn options(&self) -> &runsheet_format::RenderOptions {
+        &self.state.render
+    }
+
+    /// What the handlers share: pool, settings.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
     pub fn fail(&self, error: impl Into<ApiError>) -> ApiFailure {
         error.into().in_format(self.format)
     }

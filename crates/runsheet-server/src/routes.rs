@@ -2,17 +2,21 @@
 //! path element (see `middleware::path_format`).
 
 use crate::handlers::{crud, health, not_allowed};
-use crate::resources::{Groups, Resource, Users};
+use crate::resources::{catalog, infrastructure, requests, steps, Groups, Resource, Users};
 use actix_web::{guard, web, Route};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health").route(get().to(health::show)));
     crud::<Users>(cfg, "/v1/users");
     crud::<Groups>(cfg, "/v1/groups");
+    catalog::configure(cfg);
+    infrastructure::configure(cfg);
+    requests::configure(cfg);
+    steps::configure(cfg);
 }
 
 /// GET, POST on the collection; GET, PUT, DELETE on a member; 405 for the rest.
-fn crud<R: Resource>(cfg: &mut web::ServiceConfig, path: &str) {
+pub fn crud<R: Resource>(cfg: &mut web::ServiceConfig, path: &str) {
     cfg.service(
         web::resource(path)
             .route(get().to(crud::list::<R>))
@@ -30,6 +34,6 @@ fn crud<R: Resource>(cfg: &mut web::ServiceConfig, path: &str) {
 }
 
 /// GET, and HEAD with it (actix sends no body for HEAD).
-fn get() -> Route {
+pub fn get() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }

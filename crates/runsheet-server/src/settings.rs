@@ -27,6 +27,13 @@ pub struct Settings {
     pub body_limit: usize,
     /// Connections kept to the database.
     pub pool_size: u32,
+    /// A request's number is its id plus this; clients derive ids from numbers with it.
+    pub request_number_base: i64,
+    /// Where notification mail goes: `smtp://HOST[:PORT]` sends it, `file://DIR` writes one
+    /// `.eml` file per message into DIR (relative to the working directory).
+    pub mail_url: String,
+    /// The sender of notification mail.
+    pub mail_from: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +62,9 @@ impl Default for Settings {
             log: "info".into(),
             body_limit: 1024 * 1024,
             pool_size: 10,
+            request_number_base: 1000,
+            mail_url: "file://mail".into(),
+            mail_from: "runsheet@localhost".into(),
         }
     }
 }

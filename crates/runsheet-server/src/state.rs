@@ -11,6 +11,8 @@ pub struct AppState {
     pub default_format: Format,
     pub render: RenderOptions,
     pub body_limit: usize,
+    pub mail_url: String,
+    pub mail_from: String,
 }
 
 impl AppState {
@@ -18,8 +20,13 @@ impl AppState {
         Ok(AppState {
             pool,
             default_format: settings.default_format.into(),
-            render: RenderOptions { tz: settings.tz()? },
+            render: RenderOptions {
+                tz: settings.tz()?,
+                request_number_base: settings.request_number_base,
+            },
             body_limit: settings.body_limit,
+            mail_url: settings.mail_url.clone(),
+            mail_from: settings.mail_from.clone(),
         })
     }
 

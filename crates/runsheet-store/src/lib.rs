@@ -11,18 +11,34 @@
 //!   PostgreSQL (`scripts/check-schema` and the tests keep it honest).
 //! - `testing` (feature `testing`): a fresh database per test.
 
+pub mod apps;
+pub mod categories;
+pub mod components;
 pub mod connection;
+pub mod environments;
 pub mod error;
 pub mod groups;
+pub mod installed_components;
+pub mod job_runs;
 pub mod migrations;
+pub mod phases;
 pub mod pool;
+pub mod procedures;
+pub mod properties;
+pub mod requests;
+pub mod runtime_phases;
 pub mod schema;
+pub mod scripts;
+pub mod server_levels;
+pub mod servers;
 mod sql;
+pub mod steps;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transaction;
 pub mod url;
 pub mod users;
+pub mod work_tasks;
 
 pub use connection::{establish, AnyConnection};
 pub use error::StoreError;

@@ -1,7 +1,7 @@
-use crate::{List, Node, Record};
+use crate::{List, Node, Record, RenderOptions};
 use runsheet_core::group::GroupRecord;
 
-pub fn group(record: &GroupRecord) -> Node {
+pub fn group(record: &GroupRecord, _options: &RenderOptions) -> Node {
     let g = &record.group;
     let users = record
         .users

@@ -1,8 +1,8 @@
-use crate::{List, Node, Record};
+use crate::{List, Node, Record, RenderOptions};
 use runsheet_core::user::UserRecord;
 
 /// A user. The API key is never part of it.
-pub fn user(record: &UserRecord) -> Node {
+pub fn user(record: &UserRecord, _options: &RenderOptions) -> Node {
     let u = &record.user;
     let groups = record
         .groups

@@ -11,34 +11,53 @@ pub async fn list<R: Resource>(api: ApiRequest) -> ApiResult {
     api.list(
         R::PLURAL,
         R::SINGULAR,
-        records.iter().map(R::represent).collect(),
+        records
+            .iter()
+            .map(|r| R::represent(r, api.options()))
+            .collect(),
     )
 }
 
 pub async fn show<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
     let record = api.db(move |conn| R::find(conn, id)).await?;
-    api.record(StatusCode::OK, R::SINGULAR, R::represent(&record))
+    api.record(
+        StatusCode::OK,
+        R::SINGULAR,
+        R::represent(&record, api.options()),
+    )
 }
 
 pub async fn create<R: Resource>(api: ApiRequest) -> ApiResult {
     let changes = api.changes(R::parse_changes)?;
     let record = api.db(move |conn| R::create(conn, &changes)).await?;
-    api.record(StatusCode::CREATED, R::SINGULAR, R::represent(&record))
+    api.record(
+        StatusCode::CREATED,
+        R::SINGULAR,
+        R::represent(&record, api.options()),
+    )
 }
 
 pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
     let changes = api.changes(R::parse_changes)?;
     let record = api.db(move |conn| R::update(conn, id, &changes)).await?;
-    api.record(StatusCode::ACCEPTED, R::SINGULAR, R::represent(&record))
+    api.record(
+        StatusCode::ACCEPTED,
+        R::SINGULAR,
+        R::represent(&record, api.options()),
+    )
 }
 
 /// 202 with what is left of the record (a deactivated user), or with no body when it is gone.
 pub async fn destroy<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
     match api.db(move |conn| R::destroy(conn, id)).await? {
-        Some(record) => api.record(StatusCode::ACCEPTED, R::SINGULAR, R::represent(&record)),
+        Some(record) => api.record(
+            StatusCode::ACCEPTED,
+            R::SINGULAR,
+            R::represent(&record, api.options()),
+        ),
         None => Ok(ApiResponse::empty(StatusCode::ACCEPTED)),
     }
 }

@@ -2,8 +2,13 @@
 //! read (core), how it is stored (store) and shown (format). Adding a resource that
 //! follows the conventions is one `impl` here and one line in `routes.rs`.
 
+pub mod catalog;
+pub mod infrastructure;
+pub mod requests;
+pub mod steps;
+
 use runsheet_core::Errors;
-use runsheet_format::Node;
+use runsheet_format::{Node, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
@@ -18,7 +23,7 @@ pub trait Resource: 'static {
 
     fn parse_changes(body: Option<&Value>) -> Result<Self::Changes, Errors>;
     fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors>;
-    fn represent(record: &Self::Record) -> Node;
+    fn represent(record: &Self::Record, options: &RenderOptions) -> Node;
 
     fn list(
         conn: &mut AnyConnection,
@@ -58,8 +63,8 @@ macro_rules! resource {
             fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors> {
                 <$filter>::parse(raw)
             }
-            fn represent(record: &Self::Record) -> Node {
-                $represent(record)
+            fn represent(record: &Self::Record, options: &RenderOptions) -> Node {
+                $represent(record, options)
             }
             fn list(
                 conn: &mut AnyConnection,
@@ -97,6 +102,10 @@ macro_rules! resource {
         }
     };
 }
+
+// For the area modules (catalog, infrastructure, ...) as they add conventional resources.
+#[allow(unused_imports)]
+pub(crate) use resource;
 
 resource!(Users, "user", "users",
     record: runsheet_core::user::UserRecord, changes: runsheet_core::user::UserChanges, filter: runsheet_core::user::UserFilter,
