@@ -6,6 +6,7 @@ pub mod cli;
 pub mod error;
 pub mod handlers;
 pub mod middleware;
+pub mod notify;
 pub mod request;
 pub mod resources;
 pub mod response;

@@ -171,6 +171,16 @@ impl ApiRequest {
         &self.state
     }
 
+    /// The query string, parsed Rack-style (`notify[recipients]=...` is a nested object).
+    pub fn query(&self) -> &Map<String, Value> {
+        &self.query
+    }
+
+    /// The parsed body, if there was one.
+    pub fn body(&self) -> Option<&Value> {
+        self.body.as_ref()
+    }
+
     pub fn fail(&self, error: impl Into<ApiError>) -> ApiFailure {
         error.into().in_format(self.format)
     }

@@ -2,7 +2,9 @@
 //! path element (see `middleware::path_format`).
 
 use crate::handlers::{crud, health, not_allowed};
-use crate::resources::{catalog, infrastructure, requests, steps, Groups, Resource, Users};
+use crate::resources::{
+    catalog, infrastructure, notifications, requests, steps, Groups, Resource, Users,
+};
 use actix_web::{guard, web, Route};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -12,6 +14,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     catalog::configure(cfg);
     infrastructure::configure(cfg);
     requests::configure(cfg);
+    notifications::configure(cfg);
     steps::configure(cfg);
 }
 
