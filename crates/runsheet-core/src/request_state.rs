@@ -111,7 +111,7 @@ impl RequestState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transition::TransitionError;
+    use crate::transition::assert_follows;
     use RequestEvent as E;
     use RequestState as S;
 
@@ -133,20 +133,7 @@ mod tests {
 
     #[test]
     fn every_event_from_every_state_follows_the_table() {
-        assert_eq!(TABLE.len(), RequestState::EVENTS.len());
-        for &event in RequestState::EVENTS {
-            let (_, from, to) = TABLE.iter().find(|(e, _, _)| *e == event).unwrap();
-            for &state in RequestState::STATES {
-                let expected = if from.contains(&state) {
-                    Ok(*to)
-                } else {
-                    Err(TransitionError::NotAllowed {
-                        state: state.name(),
-                    })
-                };
-                assert_eq!(state.fire(event), expected, "{event:?} from {state:?}");
-            }
-        }
+        assert_follows::<RequestState>(TABLE);
     }
 
     #[test]

@@ -99,3 +99,30 @@ pub trait Machine: Copy + Eq + Sized + 'static {
         }
     }
 }
+
+/// Checks a machine against its table, written out as the spec gives it: every event from
+/// every state goes where a row says, and is refused where no row says so.
+#[cfg(test)]
+pub(crate) fn assert_follows<M>(table: &[(M::Event, &[M], M)])
+where
+    M: Machine + std::fmt::Debug,
+    M::Event: std::fmt::Debug,
+{
+    assert_eq!(table.len(), M::EVENTS.len(), "one row per event");
+    for &event in M::EVENTS {
+        let (_, from, to) = table
+            .iter()
+            .find(|(e, _, _)| *e == event)
+            .expect("a row for every event");
+        for &state in M::STATES {
+            let expected = if from.contains(&state) {
+                Ok(*to)
+            } else {
+                Err(TransitionError::NotAllowed {
+                    state: state.name(),
+                })
+            };
+            assert_eq!(state.fire(event), expected, "{event:?} from {state:?}");
+        }
+    }
+}

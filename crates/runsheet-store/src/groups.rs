@@ -33,6 +33,27 @@ impl From<GroupRow> for Group {
     }
 }
 
+/// The columns a create or an update writes, from validated fields.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = groups, treat_none_as_null = true)]
+struct GroupWrite<'a> {
+    name: &'a str,
+    email: Option<&'a str>,
+    active: bool,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> GroupWrite<'a> {
+    fn new(fields: &'a GroupFields, updated_at: NaiveDateTime) -> Self {
+        GroupWrite {
+            name: &fields.name,
+            email: fields.email.as_deref(),
+            active: fields.active,
+            updated_at,
+        }
+    }
+}
+
 pub fn list(
     conn: &mut AnyConnection,
     filter: &GroupFilter,
@@ -112,13 +133,7 @@ pub fn create(conn: &mut AnyConnection, changes: &GroupChanges) -> Result<GroupR
         check(conn, &fields, None, changes.user_ids.as_deref())?;
         let now = runsheet_core::time::now();
         let row: GroupRow = diesel::insert_into(groups::table)
-            .values((
-                groups::name.eq(&fields.name),
-                groups::email.eq(&fields.email),
-                groups::active.eq(fields.active),
-                groups::created_at.eq(now),
-                groups::updated_at.eq(now),
-            ))
+            .values((GroupWrite::new(&fields, now), groups::created_at.eq(now)))
             .returning(groups::all_columns)
             .get_result(conn)
             .map_err(|e| taken_on_race(e, "name"))?;
@@ -140,12 +155,7 @@ pub fn update(
         changes.apply(&mut fields);
         check(conn, &fields, Some(id), changes.user_ids.as_deref())?;
         diesel::update(groups::table.find(id))
-            .set((
-                groups::name.eq(&fields.name),
-                groups::email.eq(&fields.email),
-                groups::active.eq(fields.active),
-                groups::updated_at.eq(runsheet_core::time::now()),
-            ))
+            .set(GroupWrite::new(&fields, runsheet_core::time::now()))
             .execute(conn)
             .map_err(|e| taken_on_race(e, "name"))?;
         if let Some(user_ids) = &changes.user_ids {

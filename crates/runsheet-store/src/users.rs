@@ -41,6 +41,33 @@ impl From<UserRow> for User {
     }
 }
 
+/// The columns a create or an update writes, from validated fields.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = users, treat_none_as_null = true)]
+struct UserWrite<'a> {
+    login: &'a str,
+    email: &'a str,
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    admin: bool,
+    active: bool,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> UserWrite<'a> {
+    fn new(fields: &'a UserFields, updated_at: NaiveDateTime) -> Self {
+        UserWrite {
+            login: &fields.login,
+            email: &fields.email,
+            first_name: fields.first_name.as_deref(),
+            last_name: fields.last_name.as_deref(),
+            admin: fields.admin,
+            active: fields.active,
+            updated_at,
+        }
+    }
+}
+
 pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
     Ok(users::table.count().get_result(conn)?)
 }
@@ -153,16 +180,10 @@ fn insert(
     let now = time::now();
     let row: UserRow = diesel::insert_into(users::table)
         .values((
-            users::login.eq(&fields.login),
-            users::email.eq(&fields.email),
-            users::first_name.eq(&fields.first_name),
-            users::last_name.eq(&fields.last_name),
-            users::admin.eq(fields.admin),
-            users::active.eq(fields.active),
+            UserWrite::new(&fields, now),
             users::api_key_prefix.eq(key.map(|k| k.prefix.clone())),
             users::api_key_hash.eq(key.map(|k| k.hash.clone())),
             users::created_at.eq(now),
-            users::updated_at.eq(now),
         ))
         .returning(users::all_columns)
         .get_result(conn)
@@ -184,15 +205,7 @@ pub fn update(
         changes.apply(&mut fields);
         check(conn, &fields, Some(id), changes.group_ids.as_deref())?;
         diesel::update(users::table.find(id))
-            .set((
-                users::login.eq(&fields.login),
-                users::email.eq(&fields.email),
-                users::first_name.eq(&fields.first_name),
-                users::last_name.eq(&fields.last_name),
-                users::admin.eq(fields.admin),
-                users::active.eq(fields.active),
-                users::updated_at.eq(time::now()),
-            ))
+            .set(UserWrite::new(&fields, time::now()))
             .execute(conn)
             .map_err(|e| taken_on_race(e, "login"))?;
         if let Some(group_ids) = &changes.group_ids {
