@@ -268,6 +268,51 @@ fn job_run_rows(app: &TestApp) -> Vec<JobRunRow> {
         .unwrap()
 }
 
+/// A one-message SMTP server on loopback: accepts one connection, answers every command,
+/// and hands back the commands and the message (DATA) it received.
+fn smtp_server() -> (u16, std::thread::JoinHandle<(Vec<String>, String)>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a connection");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        let mut out = stream.try_clone().unwrap();
+        let mut lines = BufReader::new(stream).lines();
+        let mut commands = Vec::new();
+        let mut data = String::new();
+        out.write_all(b"220 test ESMTP\r\n").unwrap();
+        while let Some(Ok(line)) = lines.next() {
+            let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+            commands.push(line.clone());
+            match verb.as_str() {
+                "EHLO" | "HELO" => out.write_all(b"250 test\r\n").unwrap(),
+                "DATA" => {
+                    out.write_all(b"354 go ahead\r\n").unwrap();
+                    for line in lines.by_ref() {
+                        let line = line.unwrap();
+                        if line == "." {
+                            break;
+                        }
+                        data.push_str(&line);
+                        data.push('\n');
+                    }
+                    out.write_all(b"250 queued\r\n").unwrap();
+                }
+                "QUIT" => {
+                    out.write_all(b"221 bye\r\n").unwrap();
+                    break;
+                }
+                _ => out.write_all(b"250 ok\r\n").unwrap(),
+            }
+        }
+        (commands, data)
+    });
+    (port, handle)
+}
+
 fn notify_path(step_id: i64, query: &str) -> String {
     format!("/v1/steps/{step_id}/notify{query}")
 }
@@ -457,6 +502,23 @@ on_every_backend! {
         let res = app.get_json(&notify_path(step_id, ".json")).await;
         assert_eq!(res.status, 200, "{}", res.text());
         assert_eq!(mails(&dir).len(), 1);
+    }
+
+    // "smtp://HOST[:PORT]" sends it by SMTP: envelope and message as for a file.
+    async fn smtp_sends_the_message(app: TestApp) {
+        let (port, server) = smtp_server();
+        let app = with_mail(app, &format!("smtp://127.0.0.1:{port}"));
+        let (step_id, _) = deploy_step(&app);
+        let res = app.get_json(&notify_path(step_id, "?notify[recipients]=ann@example.com,bob@example.org&notify[subject]=By%20SMTP")).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["status"], "Complete");
+        let (commands, data) = server.join().expect("the SMTP server");
+        assert!(commands.contains(&"MAIL FROM:<runsheet@localhost>".to_string()), "{commands:?}");
+        assert!(commands.contains(&"RCPT TO:<ann@example.com>".to_string()), "{commands:?}");
+        assert!(commands.contains(&"RCPT TO:<bob@example.org>".to_string()), "{commands:?}");
+        assert!(data.contains("Subject: By SMTP\n"), "{data}");
+        assert!(data.contains("To: ann@example.com, bob@example.org\n"), "{data}");
+        assert!(data.contains("\n\nMessage from deploy.sh : 2012-09-04T19:34:44Z\n"), "{data}");
     }
 
     // A send that fails is recorded as a Problem with its error, and answered as an error.
