@@ -370,6 +370,11 @@ on_every_backend! {
         assert_eq!(run["step"], json!({"aasm_state": "in_process", "id": step_id, "name": "Deploy", "request": {"aasm_state": "started", "id": request_id, "name": "Release 1"}}));
         let keys: Vec<&str> = run.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys.len(), 14, "{keys:?}");
+        // The store reads it back as recorded.
+        let id = run["id"].as_i64().unwrap();
+        let stored = runsheet_store::job_runs::find(&mut app.pool.get().unwrap(), id).unwrap();
+        assert_eq!(stored.job_run.stdout.as_deref(), Some("To: ann@example.com, bob@example.org; Subject: Go live"));
+        assert_eq!(stored.step.map(|s| (s.id, s.request.map(|r| r.id))), Some((step_id, Some(request_id))));
     }
 
     // "If you do not specify this parameter, the notification is sent to the default step
@@ -499,6 +504,8 @@ on_every_backend! {
         assert_eq!(res.status, 403);
         let res = app.post_json(&notify_path(step_id, ""), json!({})).await;
         assert_eq!(res.status, 405);
+        let res = app.send(TestRequest::default().method(actix_web::http::Method::HEAD).uri(&app.path(&notify_path(step_id, "")))).await;
+        assert_eq!(res.status, 405, "a HEAD sends nothing");
         let res = app.get_json(&notify_path(step_id, ".json")).await;
         assert_eq!(res.status, 200, "{}", res.text());
         assert_eq!(mails(&dir).len(), 1);

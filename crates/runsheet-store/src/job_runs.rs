@@ -11,6 +11,7 @@ use runsheet_core::notification::{
     JobRun, JobRunRecord, JobRunRequest, JobRunStep, NewJobRun, Owner, RequestMail, StepMail,
     JOB_TYPE,
 };
+use std::collections::HashMap;
 
 #[derive(Queryable)]
 struct JobRunRow {
@@ -106,46 +107,44 @@ fn with_steps(
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.step_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut found: Vec<StepRow> = Vec::new();
+    let mut found: HashMap<i64, JobRunStep> = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
-        found.extend(
-            steps::table
-                .left_join(requests::table)
-                .filter(steps::id.eq_any(chunk))
-                .select((
-                    steps::id,
-                    steps::name,
-                    steps::aasm_state,
-                    requests::id.nullable(),
-                    requests::name.nullable(),
-                    requests::aasm_state.nullable(),
-                ))
-                .load::<StepRow>(conn)?,
-        );
+        let loaded: Vec<StepRow> = steps::table
+            .left_join(requests::table)
+            .filter(steps::id.eq_any(chunk))
+            .select((
+                steps::id,
+                steps::name,
+                steps::aasm_state,
+                requests::id.nullable(),
+                requests::name.nullable(),
+                requests::aasm_state.nullable(),
+            ))
+            .load(conn)?;
+        for (id, name, aasm_state, request_id, request_name, request_state) in loaded {
+            let request = request_id
+                .zip(request_state)
+                .map(|(id, aasm_state)| JobRunRequest {
+                    id,
+                    name: request_name,
+                    aasm_state,
+                });
+            found.insert(
+                id,
+                JobRunStep {
+                    id,
+                    name,
+                    aasm_state,
+                    request,
+                },
+            );
+        }
     }
     Ok(rows
         .into_iter()
-        .map(|row| {
-            let step = row.step_id.and_then(|step_id| {
-                found.iter().find(|s| s.0 == step_id).map(
-                    |(id, name, aasm_state, request_id, request_name, request_state)| JobRunStep {
-                        id: *id,
-                        name: name.clone(),
-                        aasm_state: aasm_state.clone(),
-                        request: request_id.zip(request_state.clone()).map(|(id, state)| {
-                            JobRunRequest {
-                                id,
-                                name: request_name.clone(),
-                                aasm_state: state,
-                            }
-                        }),
-                    },
-                )
-            });
-            JobRunRecord {
-                job_run: row.into(),
-                step,
-            }
+        .map(|row| JobRunRecord {
+            step: row.step_id.and_then(|id| found.get(&id).cloned()),
+            job_run: row.into(),
         })
         .collect())
 }
