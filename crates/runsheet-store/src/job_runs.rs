@@ -1,1 +1,250 @@
+//! Job runs: recording a notification, reading one back with its step and request, and
+//! reading what a notification's templates say of a step.
 
+use crate::error::StoreError;
+use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
+use crate::sql::IN_CHUNK;
+use crate::{transaction, AnyConnection};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use runsheet_core::notification::{
+    JobRun, JobRunRecord, JobRunRequest, JobRunStep, NewJobRun, Owner, RequestMail, StepMail,
+    JOB_TYPE,
+};
+use std::collections::HashMap;
+
+#[derive(Queryable)]
+struct JobRunRow {
+    id: i64,
+    job_type: String,
+    status: String,
+    run_key: Option<i64>,
+    automation_id: Option<i64>,
+    user_id: Option<i64>,
+    step_id: Option<i64>,
+    process_id: Option<i64>,
+    results_path: Option<String>,
+    stdout: Option<String>,
+    stderr: Option<String>,
+    started_at: Option<NaiveDateTime>,
+    finished_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<JobRunRow> for JobRun {
+    fn from(row: JobRunRow) -> JobRun {
+        JobRun {
+            id: row.id,
+            job_type: row.job_type,
+            status: row.status,
+            run_key: row.run_key,
+            automation_id: row.automation_id,
+            user_id: row.user_id,
+            step_id: row.step_id,
+            process_id: row.process_id,
+            results_path: row.results_path,
+            stdout: row.stdout,
+            stderr: row.stderr,
+            started_at: row.started_at,
+            finished_at: row.finished_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Stores a notification's job run (automation_id and process_id are null: no script ran).
+pub fn record_notification(
+    conn: &mut AnyConnection,
+    run: &NewJobRun,
+) -> Result<JobRunRecord, StoreError> {
+    transaction::write(conn, |conn| {
+        let now = runsheet_core::time::now();
+        let row: JobRunRow = diesel::insert_into(job_runs::table)
+            .values((
+                job_runs::job_type.eq(JOB_TYPE),
+                job_runs::status.eq(run.status),
+                job_runs::run_key.eq(Some(run.run_key())),
+                job_runs::automation_id.eq(None::<i64>),
+                job_runs::user_id.eq(Some(run.user_id)),
+                job_runs::step_id.eq(Some(run.step_id)),
+                job_runs::stdout.eq(Some(&run.stdout)),
+                job_runs::stderr.eq(run.stderr.as_ref()),
+                job_runs::started_at.eq(Some(run.started_at)),
+                job_runs::finished_at.eq(Some(run.finished_at)),
+                job_runs::created_at.eq(now),
+                job_runs::updated_at.eq(now),
+            ))
+            .returning(job_runs::all_columns)
+            .get_result(conn)?;
+        Ok(with_steps(conn, vec![row])?.remove(0))
+    })
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<JobRunRecord, StoreError> {
+    let row: JobRunRow = job_runs::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    Ok(with_steps(conn, vec![row])?.remove(0))
+}
+
+/// The steps (with their requests) of many job runs, in one query per chunk of ids.
+fn with_steps(
+    conn: &mut AnyConnection,
+    rows: Vec<JobRunRow>,
+) -> Result<Vec<JobRunRecord>, StoreError> {
+    type StepRow = (
+        i64,
+        Option<String>,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.step_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut found: HashMap<i64, JobRunStep> = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_CHUNK) {
+        let loaded: Vec<StepRow> = steps::table
+            .left_join(requests::table)
+            .filter(steps::id.eq_any(chunk))
+            .select((
+                steps::id,
+                steps::name,
+                steps::aasm_state,
+                requests::id.nullable(),
+                requests::name.nullable(),
+                requests::aasm_state.nullable(),
+            ))
+            .load(conn)?;
+        for (id, name, aasm_state, request_id, request_name, request_state) in loaded {
+            let request = request_id
+                .zip(request_state)
+                .map(|(id, aasm_state)| JobRunRequest {
+                    id,
+                    name: request_name,
+                    aasm_state,
+                });
+            found.insert(
+                id,
+                JobRunStep {
+                    id,
+                    name,
+                    aasm_state,
+                    request,
+                },
+            );
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| JobRunRecord {
+            step: row.step_id.and_then(|id| found.get(&id).cloned()),
+            job_run: row.into(),
+        })
+        .collect())
+}
+
+/// What a notification's templates and default recipients need of a step, in at most three
+/// queries: the step with its request and script, then its owner's addresses (two for a
+/// group: its own, its members').
+/// `request_number` turns a request's id into the number users know.
+pub fn step_mail(
+    conn: &mut AnyConnection,
+    step_id: i64,
+    request_number: impl Fn(i64) -> i64,
+) -> Result<StepMail, StoreError> {
+    type Row = (
+        i64,
+        Option<String>,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+    );
+    let (
+        id,
+        name,
+        position,
+        owner_id,
+        owner_type,
+        work_started_at,
+        request_id,
+        request_name,
+        script_name,
+    ): Row = steps::table
+        .left_join(requests::table)
+        .left_join(scripts::table)
+        .filter(steps::id.eq(step_id))
+        .select((
+            steps::id,
+            steps::name,
+            steps::position,
+            steps::owner_id,
+            steps::owner_type,
+            steps::work_started_at,
+            requests::id.nullable(),
+            requests::name.nullable(),
+            scripts::name.nullable(),
+        ))
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let owner = match (owner_type.as_deref(), owner_id) {
+        (Some(kind), Some(owner_id)) => owner(conn, kind, owner_id)?,
+        _ => Owner::Nobody,
+    };
+    Ok(StepMail {
+        step_id: id,
+        step_name: name,
+        step_position: position,
+        request: request_id.map(|id| RequestMail {
+            number: request_number(id),
+            name: request_name,
+        }),
+        script_name,
+        work_started_at,
+        owner,
+    })
+}
+
+/// A `User` owner's email; a `Group` owner's email and its active members' emails.
+fn owner(conn: &mut AnyConnection, kind: &str, id: i64) -> Result<Owner, StoreError> {
+    if kind.eq_ignore_ascii_case("User") {
+        let email: Option<String> = users::table
+            .find(id)
+            .select(users::email)
+            .first(conn)
+            .optional()?;
+        return Ok(email.map_or(Owner::Nobody, |email| Owner::User { email }));
+    }
+    if !kind.eq_ignore_ascii_case("Group") {
+        return Ok(Owner::Nobody);
+    }
+    let email: Option<Option<String>> = groups::table
+        .find(id)
+        .select(groups::email)
+        .first(conn)
+        .optional()?;
+    let Some(email) = email else {
+        return Ok(Owner::Nobody);
+    };
+    let member_emails: Vec<String> = group_memberships::table
+        .inner_join(users::table)
+        .filter(group_memberships::group_id.eq(id))
+        .filter(users::active.eq(true))
+        .order(users::login)
+        .select(users::email)
+        .load(conn)?;
+    Ok(Owner::Group {
+        email,
+        member_emails,
+    })
+}

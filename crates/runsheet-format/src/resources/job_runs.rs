@@ -1,1 +1,188 @@
+use crate::{Node, Record, RenderOptions};
+use runsheet_core::notification::{JobRunRecord, JobRunRequest, JobRunStep};
 
+/// A job run as rest-job-runs.txt's sample shows it: its scalars, then its step (with the
+/// step's request). A job run whose step is gone shows no step; a step outside a request
+/// shows no request.
+pub fn job_run(record: &JobRunRecord, _options: &RenderOptions) -> Node {
+    let j = &record.job_run;
+    Record::new()
+        .field("automation_id", j.automation_id)
+        .field("created_at", j.created_at)
+        .field("finished_at", j.finished_at)
+        .field("id", j.id)
+        .field("job_type", j.job_type.as_str())
+        .field("process_id", j.process_id)
+        .field("results_path", j.results_path.clone())
+        .field("run_key", j.run_key)
+        .field("started_at", j.started_at)
+        .field("status", j.status.as_str())
+        .field("stderr", j.stderr.clone())
+        .field("stdout", j.stdout.clone())
+        .field("updated_at", j.updated_at)
+        .opt("step", record.step.as_ref().map(step))
+        .into()
+}
+
+fn step(step: &JobRunStep) -> Record {
+    Record::new()
+        .field("aasm_state", step.aasm_state.as_str())
+        .field("id", step.id)
+        .field("name", step.name.clone())
+        .opt("request", step.request.as_ref().map(request))
+}
+
+fn request(request: &JobRunRequest) -> Record {
+    Record::new()
+        .field("aasm_state", request.aasm_state.as_str())
+        .field("id", request.id)
+        .field("name", request.name.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{to_json, to_xml};
+    use chrono::{NaiveDate, NaiveDateTime};
+    use runsheet_core::notification::JobRun;
+    use serde_json::json;
+
+    fn utc(h: u32, mi: u32, s: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2012, 9, 4)
+            .and_then(|date| date.and_hms_opt(h, mi, s))
+            .expect("valid literal time")
+    }
+
+    const RESULTS_PATH: &str = "[...]/Portal/public/automation_results/request/SmartRelease/1003/step_35/output_1346787283.txt";
+
+    /// The record of rest-job-runs.txt's sample output.
+    fn sample() -> JobRunRecord {
+        JobRunRecord {
+            job_run: JobRun {
+                id: 1,
+                job_type: "automation".into(),
+                status: "Complete".into(),
+                run_key: Some(1_346_787_283),
+                automation_id: Some(6),
+                user_id: Some(1),
+                step_id: Some(35),
+                process_id: Some(7408),
+                results_path: Some(RESULTS_PATH.into()),
+                stdout: None,
+                stderr: None,
+                started_at: Some(utc(19, 34, 44)),
+                finished_at: Some(utc(19, 37, 18)),
+                created_at: utc(19, 34, 44),
+                updated_at: utc(19, 37, 18),
+            },
+            step: Some(JobRunStep {
+                id: 35,
+                name: Some("Test Automation".into()),
+                aasm_state: "complete".into(),
+                request: Some(JobRunRequest {
+                    id: 3,
+                    name: Some("Request Example".into()),
+                    aasm_state: "complete".into(),
+                }),
+            }),
+        }
+    }
+
+    fn new_york() -> RenderOptions {
+        RenderOptions::new(chrono_tz::America::New_York)
+    }
+
+    #[test]
+    fn json_is_the_sample_in_its_key_order() {
+        let rendered = to_json(&job_run(&sample(), &new_york()), &new_york());
+        let text = String::from_utf8(rendered).expect("utf-8");
+        let expected = json!({
+            "automation_id": 6,
+            "created_at": "2012-09-04T15:34:44-04:00",
+            "finished_at": "2012-09-04T15:37:18-04:00",
+            "id": 1,
+            "job_type": "automation",
+            "process_id": 7408,
+            "results_path": RESULTS_PATH,
+            "run_key": 1_346_787_283,
+            "started_at": "2012-09-04T15:34:44-04:00",
+            "status": "Complete",
+            "stderr": null,
+            "stdout": null,
+            "updated_at": "2012-09-04T15:37:18-04:00",
+            "step": {
+                "aasm_state": "complete",
+                "id": 35,
+                "name": "Test Automation",
+                "request": {"aasm_state": "complete", "id": 3, "name": "Request Example"}
+            }
+        });
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value, expected);
+        let keys: Vec<&str> = text
+            .match_indices("\":")
+            .map(|(at, _)| {
+                let start = text[..at].rfind('"').map_or(0, |q| q + 1);
+                &text[start..at]
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "automation_id",
+                "created_at",
+                "finished_at",
+                "id",
+                "job_type",
+                "process_id",
+                "results_path",
+                "run_key",
+                "started_at",
+                "status",
+                "stderr",
+                "stdout",
+                "updated_at",
+                "step",
+                "aasm_state",
+                "id",
+                "name",
+                "request",
+                "aasm_state",
+                "id",
+                "name"
+            ]
+        );
+    }
+
+    #[test]
+    fn xml_is_the_sample() {
+        let rendered = to_xml("job_run", &job_run(&sample(), &new_york()), &new_york());
+        let text = String::from_utf8(rendered).expect("utf-8");
+        assert!(
+            text.contains("<job-run>\n  <automation-id type=\"integer\">6</automation-id>\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  <stderr nil=\"true\"></stderr>\n  <stdout nil=\"true\"></stdout>\n"),
+            "{text}"
+        );
+        assert!(text.contains("  <step>\n    <aasm-state>complete</aasm-state>\n    <id type=\"integer\">35</id>\n    <name>Test Automation</name>\n    <request>\n      <aasm-state>complete</aasm-state>\n"), "{text}");
+    }
+
+    #[test]
+    fn a_missing_step_or_request_is_left_out() {
+        let mut record = sample();
+        if let Some(step) = record.step.as_mut() {
+            step.request = None;
+        }
+        let value: serde_json::Value =
+            serde_json::from_slice(&to_json(&job_run(&record, &new_york()), &new_york()))
+                .expect("valid JSON");
+        assert_eq!(value["step"].get("request"), None);
+        record.step = None;
+        let value: serde_json::Value =
+            serde_json::from_slice(&to_json(&job_run(&record, &new_york()), &new_york()))
+                .expect("valid JSON");
+        assert_eq!(value.get("step"), None);
+    }
+}
