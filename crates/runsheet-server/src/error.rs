@@ -24,6 +24,8 @@ pub enum ApiError {
     Invalid(Errors),
     /// 500: logged with its cause; the client learns nothing of it.
     Internal(String),
+    /// 502: a service we depend on (the mail server) failed; the message says how.
+    BadGateway(String),
 }
 
 impl ApiError {
@@ -36,6 +38,7 @@ impl ApiError {
             ApiError::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ApiError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -74,7 +77,9 @@ pub struct ApiFailure {
 impl fmt::Display for ApiFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.error {
-            ApiError::BadRequest(message) | ApiError::Internal(message) => f.write_str(message),
+            ApiError::BadRequest(message)
+            | ApiError::Internal(message)
+            | ApiError::BadGateway(message) => f.write_str(message),
             ApiError::Invalid(errors) => write!(f, "{errors}"),
             other => write!(f, "{}", other.status()),
         }
@@ -104,7 +109,7 @@ impl ResponseError for ApiFailure {
                 tracing::error!(%cause, "internal error");
                 "Internal server error"
             }
-            ApiError::BadRequest(message) => message.as_str(),
+            ApiError::BadRequest(message) | ApiError::BadGateway(message) => message.as_str(),
             ApiError::Forbidden => INVALID_API_KEY,
             ApiError::MethodNotAllowed => "Method not allowed",
             ApiError::NotAcceptable => {

@@ -79,8 +79,8 @@ pub async fn send(
         .await?;
     match sent {
         Ok(()) => Ok(record),
-        // A 502 Bad Gateway with the message once error.rs has one; until then a 500.
-        Err(cause) => Err(api.fail(ApiError::Internal(format!(
+        // The mail server failed us, not the client: 502 with what it said.
+        Err(cause) => Err(api.fail(ApiError::BadGateway(format!(
             "notification of step {step_id} not sent (job run {}): {cause}",
             record.job_run.id
         )))),
