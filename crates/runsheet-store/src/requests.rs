@@ -1,8 +1,9 @@
 //! Requests: queries, references, the state machine's events and their side effects.
 //!
-//! Showing a request is a fixed number of queries whatever its steps (clients poll it):
-//! the request with its environment, its people, its apps, its steps. A list makes the
-//! same queries once per chunk of requests, never one per row.
+//! Showing a request is three queries whatever its steps (clients poll it): the request
+//! joined with its environment, owner and requestor; its apps; its steps (with their
+//! components' names). A list makes the same three once per chunk of requests, never one
+//! per row.
 
 use crate::error::StoreError;
 use crate::schema::{apps, components, environments, request_apps, requests, steps, users};
@@ -73,20 +74,52 @@ impl TryFrom<RequestRow> for Request {
     }
 }
 
-/// A request's row with the name of its environment, if it has one.
-type RowWithEnvironment = (RequestRow, Option<(i64, String)>);
+type Person = (i64, String, String);
+
+/// A request's row with its environment, owner and requestor, when it has them.
+type RowWithReferences = (
+    RequestRow,
+    Option<(i64, String)>,
+    Option<Person>,
+    Option<Person>,
+);
+
+diesel::alias!(users as owners: Owners, users as requestors: Requestors);
+
+/// Requests with what they refer to, in one query: what a request shows besides its apps
+/// and steps.
+macro_rules! with_references {
+    () => {
+        requests::table
+            .left_join(environments::table)
+            .left_join(owners.on(requests::owner_id.eq(owners.field(users::id).nullable())))
+            .left_join(
+                requestors.on(requests::requestor_id.eq(requestors.field(users::id).nullable())),
+            )
+            .select((
+                requests::all_columns,
+                (environments::id, environments::name).nullable(),
+                (
+                    owners.field(users::id),
+                    owners.field(users::login),
+                    owners.field(users::email),
+                )
+                    .nullable(),
+                (
+                    requestors.field(users::id),
+                    requestors.field(users::login),
+                    requestors.field(users::email),
+                )
+                    .nullable(),
+            ))
+    };
+}
 
 pub fn list(
     conn: &mut AnyConnection,
     filter: &RequestFilter,
 ) -> Result<Vec<RequestRecord>, StoreError> {
-    let mut query = requests::table
-        .left_join(environments::table)
-        .select((
-            requests::all_columns,
-            (environments::id, environments::name).nullable(),
-        ))
-        .into_boxed();
+    let mut query = with_references!().into_boxed();
     match &filter.aasm_state {
         Some(v) => query = query.filter(requests::aasm_state.eq_any(v.clone())),
         None => query = query.filter(requests::aasm_state.ne(RequestFilter::hidden_state())),
@@ -109,17 +142,12 @@ pub fn list(
     if let Some(v) = &filter.requestor_id {
         query = query.filter(requests::requestor_id.eq_any(v.clone()));
     }
-    let rows: Vec<RowWithEnvironment> = query.order(requests::id).load(conn)?;
+    let rows: Vec<RowWithReferences> = query.order(requests::id).load(conn)?;
     with_nested(conn, rows)
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<RequestRecord, StoreError> {
-    let row: RowWithEnvironment = requests::table
-        .left_join(environments::table)
-        .select((
-            requests::all_columns,
-            (environments::id, environments::name).nullable(),
-        ))
+    let row: RowWithReferences = with_references!()
         .filter(requests::id.eq(id))
         .first(conn)
         .optional()?
@@ -129,15 +157,15 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<RequestRecord, StoreErr
         .ok_or(StoreError::NotFound)
 }
 
-/// Loads people, apps and steps of many requests: three queries per chunk of ids.
+/// Loads the apps and steps of many requests: two queries per chunk of ids.
 fn with_nested(
     conn: &mut AnyConnection,
-    rows: Vec<RowWithEnvironment>,
+    rows: Vec<RowWithReferences>,
 ) -> Result<Vec<RequestRecord>, StoreError> {
     let mut records = Vec::with_capacity(rows.len());
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<RowWithEnvironment> = rows.by_ref().take(IN_CHUNK).collect();
+        let chunk: Vec<RowWithReferences> = rows.by_ref().take(IN_CHUNK).collect();
         records.extend(nested_chunk(conn, chunk)?);
     }
     Ok(records)
@@ -145,23 +173,9 @@ fn with_nested(
 
 fn nested_chunk(
     conn: &mut AnyConnection,
-    rows: Vec<RowWithEnvironment>,
+    rows: Vec<RowWithReferences>,
 ) -> Result<Vec<RequestRecord>, StoreError> {
-    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
-    let mut person_ids: Vec<i64> = rows
-        .iter()
-        .flat_map(|(r, _)| [r.owner_id, r.requestor_id])
-        .flatten()
-        .collect();
-    person_ids.sort_unstable();
-    person_ids.dedup();
-    let people: HashMap<i64, PersonRef> = users::table
-        .filter(users::id.eq_any(&person_ids))
-        .select((users::id, users::login, users::email))
-        .load::<(i64, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, login, email)| (id, PersonRef { id, login, email }))
-        .collect();
+    let ids: Vec<i64> = rows.iter().map(|(r, ..)| r.id).collect();
     let request_app_rows: Vec<(i64, i64, String)> = request_apps::table
         .inner_join(apps::table)
         .filter(request_apps::request_id.eq_any(&ids))
@@ -170,7 +184,7 @@ fn nested_chunk(
         .load(conn)?;
     let mut steps_by_request = load_steps(conn, &ids)?;
     rows.into_iter()
-        .map(|(row, environment)| {
+        .map(|(row, environment, owner, requestor)| {
             let request = Request::try_from(row)?;
             let apps = request_app_rows
                 .iter()
@@ -182,8 +196,8 @@ fn nested_chunk(
                 .collect();
             let steps = order_steps(steps_by_request.remove(&request.id).unwrap_or_default());
             Ok(RequestRecord {
-                owner: request.owner_id.and_then(|id| people.get(&id).cloned()),
-                requestor: request.requestor_id.and_then(|id| people.get(&id).cloned()),
+                owner: owner.map(person),
+                requestor: requestor.map(person),
                 environment: environment.map(|(id, name)| NamedRef { id, name }),
                 apps,
                 steps,
@@ -191,6 +205,10 @@ fn nested_chunk(
             })
         })
         .collect()
+}
+
+fn person((id, login, email): Person) -> PersonRef {
+    PersonRef { id, login, email }
 }
 
 diesel::alias!(steps as parent_steps: ParentSteps);
