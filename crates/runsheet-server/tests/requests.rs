@@ -138,8 +138,17 @@ async fn make_request(app: &TestApp, body: Value) -> i64 {
     res.json()["id"].as_i64().unwrap()
 }
 
+/// GET as old clients poll it: "Every call carries `Accept: application/json` and
+/// `Content-Type: application/json`, also GET and DELETE with no body at all" (issue 6).
 async fn show(app: &TestApp, id: i64) -> Value {
-    let res = app.get_json(&format!("/v1/requests/{id}")).await;
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri(&app.path(&format!("/v1/requests/{id}")))
+                .insert_header(("Accept", "application/json"))
+                .insert_header(("Content-Type", "application/json")),
+        )
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     res.json()
 }

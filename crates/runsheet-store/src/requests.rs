@@ -18,7 +18,7 @@ use runsheet_core::request::{
 };
 use runsheet_core::request_state::{RequestEvent, RequestState};
 use runsheet_core::step_state::StepState;
-use runsheet_core::transition::Machine;
+use runsheet_core::transition::{Machine, TransitionError};
 use runsheet_core::{time, Errors};
 use std::collections::HashMap;
 
@@ -412,15 +412,29 @@ fn fire(
     } else {
         current.cancelled_at
     };
-    diesel::update(requests::table.find(id))
-        .set((
-            requests::aasm_state.eq(to.name()),
-            requests::started_at.eq(started_at),
-            requests::completed_at.eq(completed_at),
-            requests::cancelled_at.eq(cancelled_at),
-            requests::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    // Only from the state the event was checked against: on PostgreSQL another write may
+    // have moved the request since it was read, and then this one is refused (and rolled
+    // back) as from the state it is in now.
+    let changed = diesel::update(
+        requests::table
+            .find(id)
+            .filter(requests::aasm_state.eq(current.aasm_state.name())),
+    )
+    .set((
+        requests::aasm_state.eq(to.name()),
+        requests::started_at.eq(started_at),
+        requests::completed_at.eq(completed_at),
+        requests::cancelled_at.eq(cancelled_at),
+        requests::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        let now_in = find(conn, id)?.request.aasm_state;
+        let refused = TransitionError::NotAllowed {
+            state: now_in.name(),
+        };
+        return Err(StoreError::Invalid(refused.into_errors()));
+    }
     if !effects.lock_steps_in.is_empty() {
         let from: Vec<&str> = effects.lock_steps_in.iter().map(|s| s.name()).collect();
         set_step_states(conn, id, &from, StepState::Locked, now)?;
