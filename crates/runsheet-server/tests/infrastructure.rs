@@ -732,3 +732,62 @@ on_every_backend! {
         assert_eq!(res.json()["steps"], json!([]));
     }
 }
+
+/// Runs `work` on a connection of its own and counts the statements it sends.
+fn queries<T>(app: &TestApp, work: impl FnOnce(&mut runsheet_store::AnyConnection) -> T) -> usize {
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    struct Counter(Arc<AtomicUsize>);
+    impl Instrumentation for Counter {
+        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+            if matches!(event, InstrumentationEvent::StartQuery { .. }) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    let count = Arc::new(AtomicUsize::new(0));
+    let mut conn = app.db.connection();
+    conn.set_instrumentation(Counter(count.clone()));
+    work(&mut conn);
+    count.load(Ordering::SeqCst)
+}
+
+on_every_backend! {
+    // "nested records loaded in one query per list, never one per row"
+    async fn lists_take_the_same_queries_whatever_their_length(app: TestApp) {
+        use runsheet_core::{phase, procedure, runtime_phase, server, server_level};
+        use runsheet_store as store;
+        let prod = environment(&app, "production");
+        let count_all = |app: &TestApp| {
+            [
+                queries(app, |c| store::server_levels::list(c, &server_level::ServerLevelFilter::default()).unwrap().len()),
+                queries(app, |c| store::servers::list(c, &server::ServerFilter { active: vec![true], ..Default::default() }).unwrap().len()),
+                queries(app, |c| store::phases::list(c, &phase::NameFilter::default()).unwrap().len()),
+                queries(app, |c| store::runtime_phases::list(c, &runtime_phase::RuntimePhaseFilter::default()).unwrap().len()),
+                queries(app, |c| store::procedures::list(c, &procedure::ProcedureFilter::default()).unwrap().len()),
+            ]
+        };
+        let mut counts = Vec::new();
+        for round in 0..2 {
+            let many = if round == 0 { 1 } else { 5 };
+            for i in 0..many {
+                let name = format!("r{round}-{i}");
+                let level = id_of(&app, "server_levels", "server_level", json!({"name": name})).await;
+                for s in 0..2 {
+                    id_of(&app, "servers", "server", json!({"name": format!("{name}-{s}"), "server_level_id": level, "environment_ids": [prod]})).await;
+                }
+                let phase = id_of(&app, "phases", "phase", json!({"name": name})).await;
+                id_of(&app, "runtime_phases", "runtime_phase", json!({"phase_id": phase, "name": "a"})).await;
+                let p = id_of(&app, "procedures", "procedure", json!({"name": name})).await;
+                step(&app, "s1", 1, None, Some(p));
+                step(&app, "s2", 2, None, Some(p));
+            }
+            counts.push(count_all(&app));
+        }
+        assert_eq!(counts[0], counts[1], "1 record vs 6 records of each");
+        assert_eq!(counts[0], [2, 3, 2, 2, 2]);
+    }
+}
