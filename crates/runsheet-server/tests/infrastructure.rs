@@ -622,8 +622,9 @@ on_every_backend! {
         let pid = id_of(&app, "procedures", "procedure", json!({"name": "Deploy app", "description": "the usual"})).await;
         let build = id_of(&app, "phases", "phase", json!({"name": "Build"})).await;
         let server = id_of(&app, "servers", "server", json!({"name": "web1"})).await;
+        // Positions with a gap: the copies are numbered 1..n in the same order.
         let stop = step(&app, "Stop", 1, None, Some(pid));
-        let start = step(&app, "Start", 2, None, Some(pid));
+        let start = step(&app, "Start", 3, None, Some(pid));
         {
             let mut conn = app.pool.get().unwrap();
             diesel::update(steps::table.find(start))
@@ -789,5 +790,26 @@ on_every_backend! {
         }
         assert_eq!(counts[0], counts[1], "1 record vs 6 records of each");
         assert_eq!(counts[0], [2, 3, 2, 2, 2]);
+    }
+}
+
+on_every_backend! {
+    // "position = next top-level position in R", also when several clients add at once.
+    async fn concurrent_additions_take_distinct_positions(app: TestApp) {
+        let pid = id_of(&app, "procedures", "procedure", json!({"name": "Deploy app"})).await;
+        step(&app, "Stop", 1, None, Some(pid));
+        let r = request(&app, "planned");
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let pool = app.pool.clone();
+                std::thread::spawn(move || {
+                    let mut conn = pool.get().unwrap();
+                    runsheet_store::procedures::add_to_request(&mut conn, pid, r).unwrap().step.position
+                })
+            })
+            .collect();
+        let mut positions: Vec<i64> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        positions.sort_unstable();
+        assert_eq!(positions, [1, 2, 3, 4]);
     }
 }

@@ -216,7 +216,7 @@ struct StepRow {
     name: Option<String>,
     description: Option<String>,
     _aasm_state: String,
-    position: i64,
+    _position: i64,
     _request_id: Option<i64>,
     _procedure_id: Option<i64>,
     _parent_id: Option<i64>,
@@ -271,6 +271,7 @@ pub fn add_to_request(
 ) -> Result<AddedProcedure, StoreError> {
     transaction::write(conn, |conn| {
         let procedure = find(conn, id)?.procedure;
+        lock_request(conn, request_id)?;
         let state: Option<String> = requests::table
             .find(request_id)
             .select(requests::aasm_state)
@@ -312,8 +313,9 @@ pub fn add_to_request(
             .load(conn)?;
         let mut children = Vec::with_capacity(originals.len());
         let mut copies = Vec::with_capacity(originals.len());
-        for original in &originals {
-            let copy = copy_step(conn, original, parent.0, request_id, now)?;
+        for (index, original) in originals.iter().enumerate() {
+            let position = index as i64 + 1;
+            let copy = copy_step(conn, original, position, parent.0, request_id, now)?;
             copies.push((original.id, copy.id));
             children.push(copy);
         }
@@ -331,11 +333,25 @@ pub fn add_to_request(
     })
 }
 
-/// One child of the new procedure step: every attribute of `original`, locked, with fresh
-/// times (the run times of the original are not carried over: the copy has not run).
+/// Two additions to one request must not both take the same next position, nor add to a
+/// request being closed: PostgreSQL locks the request's row until the transaction ends (SQLite's `BEGIN IMMEDIATE` already
+/// lets one writer in at a time).
+fn lock_request(conn: &mut AnyConnection, request_id: i64) -> Result<(), StoreError> {
+    if let AnyConnection::Postgres(pg) = conn {
+        diesel::sql_query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(request_id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// One child of the new procedure step, at `position` (1..n in the procedure's order):
+/// every attribute of the original `s`, locked, with fresh times (the run times of the
+/// original are not carried over: the copy has not run).
 fn copy_step(
     conn: &mut AnyConnection,
     s: &StepRow,
+    position: i64,
     parent_id: i64,
     request_id: i64,
     now: NaiveDateTime,
@@ -346,7 +362,7 @@ fn copy_step(
                 steps::name.eq(&s.name),
                 steps::description.eq(&s.description),
                 steps::aasm_state.eq(LOCKED),
-                steps::position.eq(s.position),
+                steps::position.eq(position),
                 steps::request_id.eq(Some(request_id)),
                 steps::procedure_id.eq(None::<i64>),
                 steps::parent_id.eq(Some(parent_id)),
