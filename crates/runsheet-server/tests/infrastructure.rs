@@ -6,7 +6,6 @@ mod common;
 
 use actix_web::test::TestRequest;
 use common::{Resp, TestApp};
-use runsheet_store::procedures::diesel;
 use runsheet_store::schema::{environments, requests, step_property_values, step_servers, steps};
 use serde_json::{json, Value};
 

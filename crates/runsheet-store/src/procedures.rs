@@ -18,12 +18,6 @@ use runsheet_core::procedure::{
 };
 use runsheet_core::{time, Errors};
 
-/// diesel, for the API tests' fixtures of other areas (requests, steps, environments): the
-/// server crate has no diesel dependency of its own.
-#[cfg(feature = "testing")]
-#[doc(hidden)]
-pub use diesel;
-
 /// The state every copied step starts in.
 const LOCKED: &str = "locked";
 
