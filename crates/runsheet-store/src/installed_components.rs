@@ -537,3 +537,122 @@ pub mod fixtures {
             .get_result(conn)?)
     }
 }
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+    use diesel::connection::InstrumentationEvent;
+    use runsheet_core::app::{AppChanges, AppFilter};
+    use runsheet_core::component::ComponentChanges;
+    use runsheet_core::environment::EnvironmentChanges;
+    use runsheet_core::property::PropertyChanges;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Counts the queries a connection runs.
+    fn count_queries(conn: &mut AnyConnection) -> Arc<AtomicUsize> {
+        let count = Arc::new(AtomicUsize::new(0));
+        let counter = count.clone();
+        let instrumentation = move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        conn.set_instrumentation(instrumentation);
+        count
+    }
+
+    /// Adds an app with a component installed in an environment, on a server, with a value.
+    fn add(conn: &mut AnyConnection, n: usize) {
+        let name = |kind: &str| Some(format!("{kind}{n}"));
+        let env = crate::environments::create(
+            conn,
+            &EnvironmentChanges {
+                name: name("env"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let comp = crate::components::create(
+            conn,
+            &ComponentChanges {
+                name: name("comp"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let app = crate::apps::create(
+            conn,
+            &AppChanges {
+                name: name("app"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        crate::properties::create(
+            conn,
+            &PropertyChanges {
+                name: name("prop"),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let server = fixtures::server(conn, &format!("server{n}")).unwrap();
+        create(
+            conn,
+            &InstalledComponentChanges {
+                app_id: Some(Some(app.app.id)),
+                component_id: Some(Some(comp.component.id)),
+                environment_id: Some(Some(env.environment.id)),
+                server_ids: Some(vec![server]),
+                properties_with_values: Some(vec![(format!("prop{n}"), Some("v".into()))]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+
+    // "Every list: loading what records nest in one query per list (never one per row)."
+    #[test]
+    fn lists_take_the_same_number_of_queries_whatever_their_length() {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            let mut queries = Vec::new();
+            for size in [1, 6] {
+                while list(&mut conn, &Default::default())
+                    .unwrap_or_default()
+                    .len()
+                    < size
+                {
+                    let n = list(&mut conn, &Default::default())
+                        .unwrap_or_default()
+                        .len();
+                    add(&mut conn, n);
+                }
+                let count = count_queries(&mut conn);
+                let installed = list(&mut conn, &Default::default()).unwrap();
+                let ic_queries = count.swap(0, Ordering::SeqCst);
+                let apps = crate::apps::list(
+                    &mut conn,
+                    &AppFilter {
+                        active: vec![true],
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+                let app_queries = count.swap(0, Ordering::SeqCst);
+                assert_eq!((installed.len(), apps.len()), (size, size));
+                assert!(installed
+                    .iter()
+                    .all(|r| r.servers.len() == 1 && r.property_values.len() == 1));
+                queries.push((ic_queries, app_queries));
+            }
+            assert_eq!(queries[0], queries[1], "{}", db.backend_name());
+            // The list, three kinds of names, two kinds of app links, servers, values; the
+            // apps, their environments, their components.
+            assert_eq!(queries[1], (8, 3), "{}", db.backend_name());
+        }
+    }
+}
