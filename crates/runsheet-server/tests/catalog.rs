@@ -556,6 +556,60 @@ on_every_backend! {
         assert_eq!(app.get_json(&format!("/v1/apps/{shop}")).await.json()["environments"], json!([{"id": dev, "name": "dev"}]));
     }
 
+    // "Bad input: a clear 4xx, nothing changed": wrong types and unknown attributes on every
+    // resource, on create and on update.
+    async fn wrong_types_and_unknown_attributes_everywhere(app: TestApp) {
+        let cases = [
+            ("apps", "app", json!({"name": "a"}), json!({"active": "sometimes", "component_ids": {"a": 1}, "owner": 1}),
+                json!({"active": ["is not included in the list"], "component_ids": ["is not a list"], "owner": ["is not a known attribute"]})),
+            ("environments", "environment", json!({"name": "e"}), json!({"name": {"x": 1}, "active": 2, "servers": []}),
+                json!({"name": ["is invalid"], "active": ["is not included in the list"], "servers": ["is not a known attribute"]})),
+            ("components", "component", json!({"name": "c"}), json!({"name": [1], "active": "yes"}),
+                json!({"name": ["is invalid"], "active": ["is not included in the list"]})),
+            ("properties", "property", json!({"name": "p"}), json!({"default_value": [1], "value": "x"}),
+                json!({"default_value": ["is invalid"], "value": ["is not a known attribute"]})),
+            ("scripts", "script", json!({"name": "s"}), json!({"content": {"a": 1}, "script_type": ["General"], "state": "x"}),
+                json!({"content": ["is invalid"], "script_type": ["is invalid"], "state": ["is not a known attribute"]})),
+        ];
+        for (plural, root, good, bad, errors) in cases {
+            let res = app.post_json(&format!("/v1/{plural}"), json!({ root: bad.clone() })).await;
+            assert_eq!(res.status, 422, "{plural}");
+            assert_eq!(res.json(), errors, "{plural}");
+            let id = create(&app, plural, root, good.clone()).await;
+            let res = app.put_json(&format!("/v1/{plural}/{id}"), json!({ root: bad })).await;
+            assert_eq!(res.json(), errors, "{plural}");
+            let res = app.get_json(&format!("/v1/{plural}/{id}")).await.json();
+            assert_eq!(res["name"], good["name"], "{plural}: nothing changed");
+            // PATCH is taken as PUT.
+            let res = app.send(TestRequest::patch().uri(&app.path(&format!("/v1/{plural}/{id}"))).insert_header(("Accept", "application/json")).set_json(json!({ root: {"name": format!("{plural} renamed")} }))).await;
+            assert_eq!(res.status, 202, "{plural}");
+            assert_eq!(res.json()["name"], format!("{plural} renamed"));
+            // A root that is not an object.
+            let res = app.post_json(&format!("/v1/{plural}"), json!({ root: 5 })).await;
+            assert_eq!(res.json(), json!({ root: ["must be an object of attributes"] }), "{plural}");
+        }
+    }
+
+    // Read-modify-write in XML: what GET .xml returned may be PUT back as it is.
+    async fn xml_records_can_be_sent_back(app: TestApp) {
+        let dev = create(&app, "environments", "environment", json!({"name": "dev"})).await;
+        let web = create(&app, "components", "component", json!({"name": "web"})).await;
+        let shop = create(&app, "apps", "app", json!({"name": "Shop", "environment_ids": [dev]})).await;
+        create(&app, "properties", "property", json!({"name": "port"})).await;
+        let s1 = fixtures::server(&mut conn(&app), "s1").unwrap();
+        let ic = create(&app, "installed_components", "installed_component", json!({"app_id": shop, "component_id": web, "environment_id": dev, "server_ids": [s1], "properties_with_values": {"port": "80"}})).await;
+        let script = create(&app, "scripts", "script", json!({"name": "deploy"})).await;
+        for path in [format!("/v1/apps/{shop}"), format!("/v1/environments/{dev}"), format!("/v1/components/{web}"), format!("/v1/installed_components/{ic}"), format!("/v1/scripts/{script}"), "/v1/properties/1".to_string()] {
+            let before = app.get_json(&path).await.json();
+            let xml = get_xml(&app, &path).await;
+            let res = app.send_xml(TestRequest::put().uri(&app.path(&path)), &xml).await;
+            assert_eq!(res.status, 202, "{path}: {}", res.text());
+            let after = app.get_json(&path).await.json();
+            let strip = |mut v: Value| { v.as_object_mut().unwrap().remove("updated_at"); v };
+            assert_eq!(strip(after), strip(before), "{path}");
+        }
+    }
+
     async fn unsupported_methods_are_405(app: TestApp) {
         for plural in ["apps", "environments", "components", "installed_components", "properties", "scripts"] {
             let res = app.send(TestRequest::delete().uri(&app.path(&format!("/v1/{plural}")))).await;
