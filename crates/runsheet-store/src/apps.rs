@@ -285,22 +285,18 @@ pub(crate) fn link_environment(
     app_id: i64,
     environment_id: i64,
 ) -> Result<i64, StoreError> {
-    let found: Option<i64> = app_environments::table
+    insert_link(
+        conn,
+        "app_environments",
+        "environment_id",
+        app_id,
+        environment_id,
+    )?;
+    Ok(app_environments::table
         .filter(app_environments::app_id.eq(app_id))
         .filter(app_environments::environment_id.eq(environment_id))
         .select(app_environments::id)
-        .first(conn)
-        .optional()?;
-    match found {
-        Some(id) => Ok(id),
-        None => Ok(diesel::insert_into(app_environments::table)
-            .values((
-                app_environments::app_id.eq(app_id),
-                app_environments::environment_id.eq(environment_id),
-            ))
-            .returning(app_environments::id)
-            .get_result(conn)?),
-    }
+        .first(conn)?)
 }
 
 /// The app_components row of the pair, made when missing; returns its id.
@@ -309,20 +305,31 @@ pub(crate) fn link_component(
     app_id: i64,
     component_id: i64,
 ) -> Result<i64, StoreError> {
-    let found: Option<i64> = app_components::table
+    insert_link(conn, "app_components", "component_id", app_id, component_id)?;
+    Ok(app_components::table
         .filter(app_components::app_id.eq(app_id))
         .filter(app_components::component_id.eq(component_id))
         .select(app_components::id)
-        .first(conn)
-        .optional()?;
-    match found {
-        Some(id) => Ok(id),
-        None => Ok(diesel::insert_into(app_components::table)
-            .values((
-                app_components::app_id.eq(app_id),
-                app_components::component_id.eq(component_id),
-            ))
-            .returning(app_components::id)
-            .get_result(conn)?),
-    }
+        .first(conn)?)
+}
+
+/// Inserts a link row unless the pair is there already. `ON CONFLICT DO NOTHING` (which both
+/// backends speak, but diesel's MultiConnection does not) rather than look-then-insert: two
+/// writers linking the same pair at once must not make one of them fail.
+fn insert_link(
+    conn: &mut AnyConnection,
+    table: &str,
+    column: &str,
+    app_id: i64,
+    other_id: i64,
+) -> Result<(), StoreError> {
+    use diesel::sql_types::BigInt;
+    diesel::sql_query(format!(
+        "INSERT INTO {table} (app_id, {column}) VALUES ($1, $2) \
+         ON CONFLICT (app_id, {column}) DO NOTHING"
+    ))
+    .bind::<BigInt, _>(app_id)
+    .bind::<BigInt, _>(other_id)
+    .execute(conn)?;
+    Ok(())
 }
