@@ -106,6 +106,21 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<InstalledComponentRecor
     Ok(with_details(conn, vec![row])?.remove(0))
 }
 
+/// The installed components of `ids` (in id order; unknown ids are left out), in a fixed
+/// number of queries per chunk: for records that nest them, such as a list of steps.
+pub fn by_ids(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<Vec<InstalledComponentRecord>, StoreError> {
+    let mut rows: Vec<Row> = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        rows.extend(ics::table.filter(ics::id.eq_any(chunk)).load::<Row>(conn)?);
+    }
+    rows.sort_by_key(|r| r.id);
+    rows.dedup_by_key(|r| r.id);
+    with_details(conn, rows)
+}
+
 /// `(id, name)` of the rows of `$table` whose ids are in `$ids`, one query per chunk.
 macro_rules! names {
     ($conn:expr, $table:ident, $ids:expr) => {{
@@ -648,6 +663,8 @@ mod tests {
                     .iter()
                     .all(|r| r.servers.len() == 1 && r.property_values.len() == 1));
                 queries.push((ic_queries, app_queries));
+                let ids: Vec<i64> = installed.iter().map(|r| r.installed_component.id).collect();
+                assert_eq!(by_ids(&mut conn, &ids).unwrap(), installed);
             }
             assert_eq!(queries[0], queries[1], "{}", db.backend_name());
             // The list, three kinds of names, two kinds of app links, servers, values; the
