@@ -333,6 +333,11 @@ on_every_backend! {
         let res = app.send(actix_web::test::TestRequest::get().uri(&format!("/v1/steps/{id}?token=nope")).insert_header(("Accept", "application/xml"))).await;
         assert_eq!(res.status, 403);
         assert!(res.text().contains("Invalid API Key"));
+        // Methods the resource does not take (behaviour.md "405").
+        let res = app.send(actix_web::test::TestRequest::post().uri(&app.path(&format!("/v1/steps/{id}"))).insert_header(("Accept", "application/json"))).await;
+        assert_eq!(res.status, 405);
+        let res = app.send(actix_web::test::TestRequest::delete().uri(&app.path("/v1/steps")).insert_header(("Accept", "application/xml"))).await;
+        assert_eq!(res.status, 405);
     }
 
     // "GET /v1/steps Returns all steps."; "ERROR 404 Not Found — Occurs when no records are

@@ -960,6 +960,22 @@ fn load_records(
                 .load(conn)
         })?;
 
+    // Grouped by step (and installed component) once, so that dressing each step is a lookup.
+    let mut values_of: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
+    for (step, name, value) in property_values {
+        values_of.entry(step).or_default().push((name, value));
+    }
+    let mut selected_of: HashMap<(i64, String), Vec<ServerRef>> = HashMap::new();
+    for (step, role, cols) in selected {
+        selected_of
+            .entry((step, role))
+            .or_default()
+            .push(server_ref(cols));
+    }
+    let mut available_of: HashMap<i64, Vec<ServerRef>> = HashMap::new();
+    for (ic, cols) in available {
+        available_of.entry(ic).or_default().push(server_ref(cols));
+    }
     let pick =
         |map: &HashMap<i64, NamedRef>, id: Option<i64>| id.and_then(|i| map.get(&i).cloned());
     Ok(rows
@@ -971,27 +987,20 @@ fn load_records(
                 Some("Group") => r.owner_id.and_then(|i| groups.get(&i).cloned()),
                 _ => None,
             };
-            let servers_in = |role: &str| {
-                selected
-                    .iter()
-                    .filter(|(step, rl, _)| *step == r.id && rl == role)
-                    .map(|(_, _, c)| server_ref(c.clone()))
-                    .collect::<Vec<_>>()
+            let mut servers_in = |role: &str| {
+                selected_of
+                    .remove(&(r.id, role.to_string()))
+                    .unwrap_or_default()
             };
             StepRecord {
                 number: number(r.position, parent.as_ref().map(|p| p.position)),
-                property_values: property_values
-                    .iter()
-                    .filter(|(step, _, _)| *step == r.id)
-                    .map(|(_, name, value)| (name.clone(), value.clone()))
-                    .collect(),
+                property_values: values_of.remove(&r.id).unwrap_or_default(),
                 target_servers: servers_in("target"),
                 alternate_servers: servers_in("alternate"),
-                available_servers: available
-                    .iter()
-                    .filter(|(ic, _)| Some(*ic) == r.installed_component_id)
-                    .map(|(_, c)| server_ref(c.clone()))
-                    .collect(),
+                available_servers: r
+                    .installed_component_id
+                    .and_then(|ic| available_of.get(&ic).cloned())
+                    .unwrap_or_default(),
                 owner,
                 script: pick(&scripts, r.script_id),
                 work_task: pick(&work_tasks, r.work_task_id),
