@@ -319,6 +319,23 @@ on_every_backend! {
         assert_eq!(delete(&app, "/v1/steps/9999", true).await.status, 404);
     }
 
+    // DELETE of a procedure step takes its children with it; a child's siblings close up.
+    async fn deleting_a_procedure_step_removes_its_children(app: TestApp) {
+        let w = World::new(&app);
+        let container = create_id(&app, json!({"request_id": w.request, "name": "proc", "procedure": true, "procedure_id": w.procedure})).await;
+        let after = create_id(&app, w.step("after")).await;
+        let mut child = w.step("child");
+        child["parent_id"] = json!(container);
+        let first = create_id(&app, child.clone()).await;
+        let second = create_id(&app, child).await;
+        assert_eq!(delete(&app, &format!("/v1/steps/{first}"), false).await.status, 202);
+        let res = app.get_json(&format!("/v1/steps/{second}")).await;
+        assert_eq!(res.json()["number"], "1.1");
+        assert_eq!(delete(&app, &format!("/v1/steps/{container}"), true).await.status, 202);
+        assert_eq!(app.get_json(&format!("/v1/steps/{second}")).await.status, 404);
+        assert_eq!(app.get_json(&format!("/v1/steps/{after}")).await.json()["number"], "1");
+    }
+
     // "GET /v1/steps/[id] Returns a step by ID."; "ERROR 404 Not found — Occurs when record to
     // show is not found"; "ERROR 403 Forbidden — Occurs when the token is invalid".
     async fn show_404_and_403(app: TestApp) {

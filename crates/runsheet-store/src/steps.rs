@@ -384,7 +384,7 @@ fn next_position(
         .order(steps::position.desc())
         .first(conn)
         .optional()?;
-    Ok(last.unwrap_or(0) + 1)
+    Ok(last.unwrap_or(0).saturating_add(1))
 }
 
 /// The siblings after `position` move up one.
