@@ -336,6 +336,23 @@ on_every_backend! {
         assert_eq!(app.get_json(&format!("/v1/steps/{after}")).await.json()["number"], "1");
     }
 
+    // A step moved to another request goes last there; its old siblings close up.
+    async fn a_step_moved_to_another_request_goes_last_there(app: TestApp) {
+        let w = World::new(&app);
+        let a = create_id(&app, w.step("a")).await;
+        let b = create_id(&app, w.step("b")).await;
+        let mut other = w.step("x");
+        other["request_id"] = json!(w.other_request);
+        create_id(&app, other).await;
+        let res = put_step(&app, a, json!({"request_id": w.other_request})).await;
+        assert_eq!(res.status, 202, "{}", res.text());
+        assert_eq!(res.json()["number"], "2");
+        assert_eq!(res.json()["request"]["name"], "other request");
+        assert_eq!(app.get_json(&format!("/v1/steps/{b}")).await.json()["position"], 1);
+        let res = put_xml(&app, &format!("/v1/steps/{b}"), &format!("<step><request-id type=\"integer\">{}</request-id></step>", w.other_request)).await;
+        assert!(res.text().contains("<number>3</number>"), "{}", res.text());
+    }
+
     // "GET /v1/steps/[id] Returns a step by ID."; "ERROR 404 Not found — Occurs when record to
     // show is not found"; "ERROR 403 Forbidden — Occurs when the token is invalid".
     async fn show_404_and_403(app: TestApp) {
@@ -343,6 +360,11 @@ on_every_backend! {
         let id = create_id(&app, w.step("Step")).await;
         assert_eq!(app.get_json(&format!("/v1/steps/{id}")).await.json()["id"], id);
         assert_eq!(get_xml(&app, &format!("/v1/steps/{id}")).await.status, 200);
+        // "format — Ensure to include an accept header or add .xml or .json to the last path element"
+        let res = app.send(actix_web::test::TestRequest::get().uri(&app.path(&format!("/v1/steps/{id}.xml")))).await;
+        assert!(res.text().contains("<step>"), "{}", res.text());
+        let res = app.send(actix_web::test::TestRequest::get().uri(&app.path("/v1/steps.json")).insert_header(("Accept", "application/xml"))).await;
+        assert_eq!(res.json()[0]["id"], id);
         assert_eq!(app.get_json("/v1/steps/9999").await.status, 404);
         assert_eq!(get_xml(&app, "/v1/steps/9999").await.status, 404);
         let res = app.send(actix_web::test::TestRequest::get().uri("/v1/steps?token=nope").insert_header(("Accept", "application/json"))).await;

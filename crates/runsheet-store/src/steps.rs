@@ -255,12 +255,13 @@ pub fn update(
         changes.apply(&mut fields);
         let prepared = prepare(conn, Some(id), &fields, changes, current.state())?;
         let (old_scope, new_scope) = (Scope::of(&current.fields), Scope::of(&fields));
+        // Moved to other siblings: the old ones close up, and it goes last unless placed.
+        if new_scope != old_scope {
+            close_gap(conn, old_scope, current.position, id)?;
+        }
         let position = match changes.position {
             Some(position) => position,
-            None if new_scope != old_scope => {
-                close_gap(conn, old_scope, current.position, id)?;
-                next_position(conn, new_scope, Some(id))?
-            }
+            None if new_scope != old_scope => next_position(conn, new_scope, Some(id))?,
             None => current.position,
         };
         let now = time::now();
