@@ -353,6 +353,25 @@ on_every_backend! {
         assert!(res.text().contains("<number>3</number>"), "{}", res.text());
     }
 
+    // A given position is taken: the siblings from there on make way, in JSON and XML.
+    async fn a_given_position_makes_room(app: TestApp) {
+        let w = World::new(&app);
+        let a = create_id(&app, w.step("a")).await;
+        let b = create_id(&app, w.step("b")).await;
+        let c = create_id(&app, w.step("c")).await;
+        let mut first = w.step("d");
+        first["position"] = json!(1);
+        let d = create_id(&app, first).await;
+        assert_eq!(positions(&app, w.request).await, vec![(d, 1), (a, 2), (b, 3), (c, 4)]);
+        assert_eq!(put_step(&app, c, json!({"position": 1})).await.status, 202);
+        assert_eq!(positions(&app, w.request).await, vec![(c, 1), (d, 2), (a, 3), (b, 4)]);
+        let res = put_xml(&app, &format!("/v1/steps/{c}"), "<step><position type=\"integer\">4</position></step>").await;
+        assert_eq!(res.status, 202, "{}", res.text());
+        assert_eq!(positions(&app, w.request).await, vec![(d, 1), (a, 2), (b, 3), (c, 4)]);
+        let res = put_step(&app, c, json!({"position": 0})).await;
+        assert_eq!(res.json(), json!({"position": ["must be greater than 0"]}));
+    }
+
     // "GET /v1/steps/[id] Returns a step by ID."; "ERROR 404 Not found — Occurs when record to
     // show is not found"; "ERROR 403 Forbidden — Occurs when the token is invalid".
     async fn show_404_and_403(app: TestApp) {

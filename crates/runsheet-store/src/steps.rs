@@ -183,7 +183,10 @@ pub fn create(conn: &mut AnyConnection, changes: &StepChanges) -> Result<StepRec
         changes.apply(&mut fields);
         let prepared = prepare(conn, None, &fields, changes, StepState::Locked)?;
         let position = match changes.position {
-            Some(position) => position,
+            Some(position) => {
+                make_room(conn, Scope::of(&fields), position, 0)?;
+                position
+            }
             None => next_position(conn, Scope::of(&fields), None)?,
         };
         let now = time::now();
@@ -260,7 +263,14 @@ pub fn update(
             close_gap(conn, old_scope, current.position, id)?;
         }
         let position = match changes.position {
-            Some(position) => position,
+            Some(position) if new_scope != old_scope => {
+                make_room(conn, new_scope, position, id)?;
+                position
+            }
+            Some(position) => {
+                move_within(conn, new_scope, id, current.position, position)?;
+                position
+            }
             None if new_scope != old_scope => next_position(conn, new_scope, Some(id))?,
             None => current.position,
         };
@@ -395,15 +405,61 @@ fn close_gap(
     position: i64,
     except: i64,
 ) -> Result<(), StoreError> {
-    let later: Vec<i64> = scope
+    shift(
+        conn,
+        scope,
+        except,
+        position.saturating_add(1),
+        i64::MAX,
+        -1,
+    )
+}
+
+/// A step placed at `position` among new siblings: those from there on move down one.
+fn make_room(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    position: i64,
+    except: i64,
+) -> Result<(), StoreError> {
+    shift(conn, scope, except, position, i64::MAX, 1)
+}
+
+/// A step moved from `from` to `to` among the same siblings: those in between make way.
+fn move_within(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    id: i64,
+    from: i64,
+    to: i64,
+) -> Result<(), StoreError> {
+    match to.cmp(&from) {
+        std::cmp::Ordering::Less => shift(conn, scope, id, to, from.saturating_sub(1), 1),
+        std::cmp::Ordering::Greater => shift(conn, scope, id, from.saturating_add(1), to, -1),
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
+/// Adds `delta` to the position of the siblings (but `except`) whose position is in
+/// `low..=high`.
+fn shift(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    except: i64,
+    low: i64,
+    high: i64,
+    delta: i64,
+) -> Result<(), StoreError> {
+    let moving: Vec<i64> = scope
         .siblings()
-        .filter(steps::position.gt(position))
+        .filter(steps::position.ge(low))
+        .filter(steps::position.le(high))
         .filter(steps::id.ne(except))
         .select(steps::id)
         .load(conn)?;
-    for chunk in later.chunks(IN_CHUNK) {
+    for chunk in moving.chunks(IN_CHUNK) {
         diesel::update(steps::table.filter(steps::id.eq_any(chunk)))
-            .set(steps::position.eq(steps::position - 1))
+            .set(steps::position.eq(steps::position + delta))
             .execute(conn)?;
     }
     Ok(())

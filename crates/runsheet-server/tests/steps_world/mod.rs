@@ -200,6 +200,24 @@ pub async fn delete(app: &TestApp, path: &str, xml: bool) -> Resp {
     .await
 }
 
+/// (id, position) of a request's steps, in list order.
+pub async fn positions(app: &TestApp, request: i64) -> Vec<(i64, i64)> {
+    let res = app
+        .get_json(&format!("/v1/steps?filters[request_id]={request}"))
+        .await;
+    res.json()
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_i64().expect("an id"),
+                s["position"].as_i64().expect("a position"),
+            )
+        })
+        .collect()
+}
+
 /// The ids of a JSON list, in order.
 pub fn ids(res: &Resp) -> Vec<i64> {
     assert_eq!(res.status, 200, "{}", res.text());
