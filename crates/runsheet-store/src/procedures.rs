@@ -265,7 +265,7 @@ pub fn add_to_request(
 ) -> Result<AddedProcedure, StoreError> {
     transaction::write(conn, |conn| {
         let procedure = find(conn, id)?.procedure;
-        lock_request(conn, request_id)?;
+        crate::requests::lock(conn, request_id)?;
         let state: Option<String> = requests::table
             .find(request_id)
             .select(requests::aasm_state)
@@ -325,18 +325,6 @@ pub fn add_to_request(
             steps: children,
         })
     })
-}
-
-/// Two additions to one request must not both take the same next position, nor add to a
-/// request being closed: PostgreSQL locks the request's row until the transaction ends (SQLite's `BEGIN IMMEDIATE` already
-/// lets one writer in at a time).
-fn lock_request(conn: &mut AnyConnection, request_id: i64) -> Result<(), StoreError> {
-    if let AnyConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::BigInt, _>(request_id)
-            .execute(pg)?;
-    }
-    Ok(())
 }
 
 /// One child of the new procedure step, at `position` (1..n in the procedure's order):

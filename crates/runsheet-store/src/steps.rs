@@ -181,6 +181,7 @@ pub fn create(conn: &mut AnyConnection, changes: &StepChanges) -> Result<StepRec
     transaction::write(conn, |conn| {
         let mut fields = StepFields::default();
         changes.apply(&mut fields);
+        lock_requests(conn, [fields.request_id])?;
         let prepared = prepare(conn, None, &fields, changes, StepState::Locked)?;
         let position = match changes.position {
             Some(position) => {
@@ -256,6 +257,7 @@ pub fn update(
         let current: Step = find_row(conn, id)?.into();
         let mut fields = current.fields.clone();
         changes.apply(&mut fields);
+        lock_requests(conn, [current.fields.request_id, fields.request_id])?;
         let prepared = prepare(conn, Some(id), &fields, changes, current.state())?;
         let (old_scope, new_scope) = (Scope::of(&current.fields), Scope::of(&fields));
         // Moved to other siblings: the old ones close up, and it goes last unless placed.
@@ -342,10 +344,26 @@ pub fn update(
 pub fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<StepRecord>, StoreError> {
     transaction::write(conn, |conn| {
         let step: Step = find_row(conn, id)?.into();
+        lock_requests(conn, [step.fields.request_id])?;
         diesel::delete(steps::table.find(id)).execute(conn)?;
         close_gap(conn, Scope::of(&step.fields), step.position, id)?;
         Ok(None)
     })
+}
+
+/// Renumbering siblings reads then writes positions: the requests involved are locked first
+/// (in id order, so that two writers never wait on each other crosswise).
+fn lock_requests<const N: usize>(
+    conn: &mut AnyConnection,
+    ids: [Option<i64>; N],
+) -> Result<(), StoreError> {
+    let mut ids: Vec<i64> = ids.into_iter().flatten().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        crate::requests::lock(conn, id)?;
+    }
+    Ok(())
 }
 
 /// The siblings a step is numbered among.
