@@ -3,7 +3,7 @@
 use crate::error::StoreError;
 use crate::schema::installed_components;
 use crate::schema::{app_components, app_environments, apps, components, environments};
-use crate::sql::IN_CHUNK;
+use crate::sql::{all_exist, name_taken, IN_CHUNK};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -11,36 +11,6 @@ use diesel::prelude::*;
 use runsheet_core::app::{App, AppChanges, AppFields, AppFilter, AppRecord, Named};
 use runsheet_core::errors::messages;
 use runsheet_core::{time, Errors};
-
-/// True when another row of `$table` (not `$id`) has `$name` in any case.
-macro_rules! name_taken {
-    ($conn:expr, $table:ident, $name:expr, $id:expr) => {
-        $table::table
-            .select($table::id)
-            .filter($crate::sql::lower($table::name).eq($name.to_lowercase()))
-            .filter($table::id.ne($id.unwrap_or(0)))
-            .first::<i64>($conn)
-            .optional()?
-            .is_some()
-    };
-}
-pub(crate) use name_taken;
-
-/// True when every id of `$ids` (sorted, without duplicates) is a row of `$table`.
-macro_rules! all_exist {
-    ($conn:expr, $table:ident, $ids:expr) => {{
-        let ids: &[i64] = $ids;
-        let mut found: i64 = 0;
-        for chunk in ids.chunks($crate::sql::IN_CHUNK) {
-            found += $table::table
-                .filter($table::id.eq_any(chunk))
-                .count()
-                .get_result::<i64>($conn)?;
-        }
-        found == ids.len() as i64
-    }};
-}
-pub(crate) use all_exist;
 
 #[derive(Queryable)]
 struct AppRow {

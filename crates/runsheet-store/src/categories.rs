@@ -3,7 +3,7 @@
 use crate::error::StoreError;
 use crate::phases::in_use;
 use crate::schema::{categories, steps};
-use crate::sql::lower;
+use crate::sql::name_taken;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -121,16 +121,8 @@ fn check(
     id: Option<i64>,
 ) -> Result<(), StoreError> {
     let mut errors = fields.validate();
-    if !errors.has("name") {
-        let clash: Option<i64> = categories::table
-            .select(categories::id)
-            .filter(lower(categories::name).eq(fields.name.to_lowercase()))
-            .filter(categories::id.ne(id.unwrap_or(0)))
-            .first(conn)
-            .optional()?;
-        if clash.is_some() {
-            errors.add("name", messages::TAKEN);
-        }
+    if !errors.has("name") && name_taken!(conn, categories, fields.name, id) {
+        errors.add("name", messages::TAKEN);
     }
     errors.into_result().map_err(StoreError::Invalid)
 }

@@ -1,8 +1,9 @@
 //! Components, with the apps made of them.
 
-use crate::apps::{name_taken, named_of};
+use crate::apps::named_of;
 use crate::error::StoreError;
 use crate::schema::{app_components, apps, components};
+use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};

@@ -1,8 +1,9 @@
 //! Environments, with the apps that run in them.
 
-use crate::apps::{name_taken, named_of};
+use crate::apps::named_of;
 use crate::error::StoreError;
 use crate::schema::{app_environments, apps, environments};
+use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};

@@ -2,7 +2,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, users};
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::{all_exist, name_taken, IN_CHUNK};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -184,23 +184,11 @@ fn check(
     user_ids: Option<&[i64]>,
 ) -> Result<(), StoreError> {
     let mut errors = fields.validate();
-    if !errors.has("name") {
-        let clash: Option<i64> = groups::table
-            .select(groups::id)
-            .filter(lower(groups::name).eq(fields.name.to_lowercase()))
-            .filter(groups::id.ne(id.unwrap_or(0)))
-            .first(conn)
-            .optional()?;
-        if clash.is_some() {
-            errors.add("name", messages::TAKEN);
-        }
+    if !errors.has("name") && name_taken!(conn, groups, fields.name, id) {
+        errors.add("name", messages::TAKEN);
     }
     if let Some(user_ids) = user_ids {
-        let found: i64 = users::table
-            .filter(users::id.eq_any(user_ids))
-            .count()
-            .get_result(conn)?;
-        if found != user_ids.len() as i64 {
+        if !all_exist!(conn, users, user_ids) {
             errors.add("user_ids", messages::DOES_NOT_EXIST);
         }
     }

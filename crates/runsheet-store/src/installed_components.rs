@@ -1,13 +1,14 @@
 //! Installed components: an app's component in an environment, with its servers and
 //! property values.
 
-use crate::apps::{all_exist, link_component, link_environment};
+use crate::apps::{link_component, link_environment};
 use crate::error::StoreError;
 use crate::schema::{
     app_components, app_environments, apps, components, environments,
     installed_component_property_values as values, installed_component_servers as ic_servers,
     installed_components as ics, properties, servers, steps,
 };
+use crate::sql::all_exist;
 use crate::sql::{lower, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;

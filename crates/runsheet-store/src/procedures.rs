@@ -6,7 +6,8 @@
 
 use crate::error::StoreError;
 use crate::schema::{procedures, requests, step_property_values, step_servers, steps};
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::name_taken;
+use crate::sql::IN_CHUNK;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -189,16 +190,8 @@ fn check(
     id: Option<i64>,
 ) -> Result<(), StoreError> {
     let mut errors = fields.validate();
-    if !errors.has("name") {
-        let clash: Option<i64> = procedures::table
-            .select(procedures::id)
-            .filter(lower(procedures::name).eq(fields.name.to_lowercase()))
-            .filter(procedures::id.ne(id.unwrap_or(0)))
-            .first(conn)
-            .optional()?;
-        if clash.is_some() {
-            errors.add("name", messages::TAKEN);
-        }
+    if !errors.has("name") && name_taken!(conn, procedures, fields.name, id) {
+        errors.add("name", messages::TAKEN);
     }
     errors.into_result().map_err(StoreError::Invalid)
 }

@@ -1,8 +1,8 @@
 //! Properties.
 
-use crate::apps::name_taken;
 use crate::error::StoreError;
 use crate::schema::properties;
+use crate::sql::name_taken;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;

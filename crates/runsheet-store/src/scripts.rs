@@ -1,8 +1,8 @@
 //! Scripts: the automations automated steps run.
 
-use crate::apps::name_taken;
 use crate::error::StoreError;
 use crate::schema::{job_runs, scripts, steps};
+use crate::sql::name_taken;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;

@@ -2,7 +2,8 @@
 
 use crate::error::StoreError;
 use crate::schema::{server_levels, servers};
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::name_taken;
+use crate::sql::IN_CHUNK;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -152,16 +153,8 @@ fn check(
     id: Option<i64>,
 ) -> Result<(), StoreError> {
     let mut errors = fields.validate();
-    if !errors.has("name") {
-        let clash: Option<i64> = server_levels::table
-            .select(server_levels::id)
-            .filter(lower(server_levels::name).eq(fields.name.to_lowercase()))
-            .filter(server_levels::id.ne(id.unwrap_or(0)))
-            .first(conn)
-            .optional()?;
-        if clash.is_some() {
-            errors.add("name", messages::TAKEN);
-        }
+    if !errors.has("name") && name_taken!(conn, server_levels, fields.name, id) {
+        errors.add("name", messages::TAKEN);
     }
     errors.into_result().map_err(StoreError::Invalid)
 }

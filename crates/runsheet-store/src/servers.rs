@@ -2,7 +2,8 @@
 
 use crate::error::StoreError;
 use crate::schema::{environments, server_environments, server_levels, servers};
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::name_taken;
+use crate::sql::IN_CHUNK;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -223,16 +224,8 @@ fn check(
     environment_ids: Option<&[i64]>,
 ) -> Result<(), StoreError> {
     let mut errors = fields.validate(id);
-    if !errors.has("name") {
-        let clash: Option<i64> = servers::table
-            .select(servers::id)
-            .filter(lower(servers::name).eq(fields.name.to_lowercase()))
-            .filter(servers::id.ne(id.unwrap_or(0)))
-            .first(conn)
-            .optional()?;
-        if clash.is_some() {
-            errors.add("name", messages::TAKEN);
-        }
+    if !errors.has("name") && name_taken!(conn, servers, fields.name, id) {
+        errors.add("name", messages::TAKEN);
     }
     if let Some(level_id) = fields.server_level_id {
         let found: i64 = server_levels::table

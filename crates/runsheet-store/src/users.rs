@@ -2,7 +2,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, users};
-use crate::sql::{contains_pattern, lower, lower_opt, IN_CHUNK};
+use crate::sql::{all_exist, contains_pattern, lower, lower_opt, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -253,11 +253,7 @@ fn check(
         errors.add("email", messages::TAKEN);
     }
     if let Some(group_ids) = group_ids {
-        let found: i64 = groups::table
-            .filter(groups::id.eq_any(group_ids))
-            .count()
-            .get_result(conn)?;
-        if found != group_ids.len() as i64 {
+        if !all_exist!(conn, groups, group_ids) {
             errors.add("group_ids", messages::DOES_NOT_EXIST);
         }
     }

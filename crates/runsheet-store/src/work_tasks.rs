@@ -3,7 +3,7 @@
 use crate::error::StoreError;
 use crate::phases::in_use;
 use crate::schema::{steps, work_tasks};
-use crate::sql::lower;
+use crate::sql::name_taken;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -129,16 +129,8 @@ fn check(
     id: Option<i64>,
 ) -> Result<(), StoreError> {
     let mut errors = fields.validate();
-    if !errors.has("name") {
-        let clash: Option<i64> = work_tasks::table
-            .select(work_tasks::id)
-            .filter(lower(work_tasks::name).eq(fields.name.to_lowercase()))
-            .filter(work_tasks::id.ne(id.unwrap_or(0)))
-            .first(conn)
-            .optional()?;
-        if clash.is_some() {
-            errors.add("name", messages::TAKEN);
-        }
+    if !errors.has("name") && name_taken!(conn, work_tasks, fields.name, id) {
+        errors.add("name", messages::TAKEN);
     }
     errors.into_result().map_err(StoreError::Invalid)
 }
