@@ -596,3 +596,29 @@ async fn probe(api: ApiRequest, id: web::Path<i64>) -> Result<String, ApiFailure
         .await
         .map(|sent| sent.to_string())
 }
+
+on_every_backend! {
+    // "GET /v1/steps/[id] ... Filters: notify — Object that allows you to send email
+    // notifications from the step REST API call." The answer is still the step.
+    async fn get_step_with_notify_sends_and_shows_the_step(app: TestApp) {
+        let (app, _tmp, dir) = mailing(app);
+        let (step_id, _) = deploy_step(&app);
+        let res = app.get_json(&format!("/v1/steps/{step_id}?notify[recipients]=ann@example.com&notify[subject]=Go")).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.json()["id"], step_id, "the step itself is shown");
+        assert_eq!(only_mail(&dir).header("Subject"), "Go");
+        assert_eq!(job_run_rows(&app).len(), 1);
+
+        // The same as a `{"filters": {"notify": {...}}}` body on the GET.
+        let body = json!({"filters": {"notify": {"recipients": "bob@example.org", "subject": "Again"}}});
+        let res = app
+            .send(TestRequest::get().uri(&app.path(&format!("/v1/steps/{step_id}"))).insert_header(("Accept", "application/json")).set_json(body))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(job_run_rows(&app).len(), 2);
+
+        // Without notify nothing is sent.
+        assert_eq!(app.get_json(&format!("/v1/steps/{step_id}")).await.status, 200);
+        assert_eq!(job_run_rows(&app).len(), 2);
+    }
+}

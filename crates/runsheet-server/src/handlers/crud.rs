@@ -1,7 +1,7 @@
 //! The five REST actions, once for every resource that follows the conventions.
 
 use crate::request::{ApiRequest, ApiResult};
-use crate::resources::Resource;
+use crate::resources::{Context, Resource};
 use crate::response::ApiResponse;
 use actix_web::http::StatusCode;
 
@@ -20,6 +20,9 @@ pub async fn list<R: Resource>(api: ApiRequest) -> ApiResult {
 
 pub async fn show<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
+    if R::NOTIFIES_ON_SHOW {
+        crate::notify::send_if_asked(&api, id).await?;
+    }
     let record = api.db(move |conn| R::find(conn, id)).await?;
     api.record(
         StatusCode::OK,
@@ -29,8 +32,11 @@ pub async fn show<R: Resource>(api: ApiRequest) -> ApiResult {
 }
 
 pub async fn create<R: Resource>(api: ApiRequest) -> ApiResult {
-    let changes = api.changes(R::parse_changes)?;
-    let record = api.db(move |conn| R::create(conn, &changes)).await?;
+    let context = context(&api);
+    let changes = api.changes(|body| R::parse_changes(body, &context))?;
+    let record = api
+        .db(move |conn| R::create(conn, &changes, &context))
+        .await?;
     api.record(
         StatusCode::CREATED,
         R::SINGULAR,
@@ -40,7 +46,8 @@ pub async fn create<R: Resource>(api: ApiRequest) -> ApiResult {
 
 pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
-    let changes = api.changes(R::parse_changes)?;
+    let context = context(&api);
+    let changes = api.changes(|body| R::parse_changes(body, &context))?;
     let record = api.db(move |conn| R::update(conn, id, &changes)).await?;
     api.record(
         StatusCode::ACCEPTED,
@@ -59,5 +66,12 @@ pub async fn destroy<R: Resource>(api: ApiRequest) -> ApiResult {
             R::represent(&record, api.options()),
         ),
         None => Ok(ApiResponse::empty(StatusCode::ACCEPTED)),
+    }
+}
+
+fn context(api: &ApiRequest) -> Context {
+    Context {
+        tz: api.options().tz,
+        user_id: api.user.id,
     }
 }

@@ -8,10 +8,20 @@ pub mod notifications;
 pub mod requests;
 pub mod steps;
 
+use chrono_tz::Tz;
 use runsheet_core::Errors;
 use runsheet_format::{Node, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
+
+/// What reading and creating a record may need besides the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Context {
+    /// The zone times without an offset are read in.
+    pub tz: Tz,
+    /// The API user: the default owner of what it creates.
+    pub user_id: i64,
+}
 
 pub trait Resource: 'static {
     /// The XML element of one record, e.g. `user`.
@@ -22,7 +32,10 @@ pub trait Resource: 'static {
     type Changes: Send + 'static;
     type Filter: Send + 'static;
 
-    fn parse_changes(body: Option<&Value>) -> Result<Self::Changes, Errors>;
+    /// GET of one record first sends the notification it asks for (steps only).
+    const NOTIFIES_ON_SHOW: bool = false;
+
+    fn parse_changes(body: Option<&Value>, context: &Context) -> Result<Self::Changes, Errors>;
     fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors>;
     fn represent(record: &Self::Record, options: &RenderOptions) -> Node;
 
@@ -34,6 +47,7 @@ pub trait Resource: 'static {
     fn create(
         conn: &mut AnyConnection,
         changes: &Self::Changes,
+        context: &Context,
     ) -> Result<Self::Record, StoreError>;
     fn update(
         conn: &mut AnyConnection,
@@ -58,7 +72,10 @@ macro_rules! resource {
             type Changes = $changes;
             type Filter = $filter;
 
-            fn parse_changes(body: Option<&Value>) -> Result<Self::Changes, Errors> {
+            fn parse_changes(
+                body: Option<&Value>,
+                _: &$crate::resources::Context,
+            ) -> Result<Self::Changes, Errors> {
                 <$changes>::parse(body)
             }
             fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors> {
@@ -81,6 +98,7 @@ macro_rules! resource {
             fn create(
                 conn: &mut AnyConnection,
                 changes: &Self::Changes,
+                _: &$crate::resources::Context,
             ) -> Result<Self::Record, StoreError> {
                 use $store as store;
                 store::create(conn, changes)
@@ -104,8 +122,6 @@ macro_rules! resource {
     };
 }
 
-// For the area modules (catalog, infrastructure, ...) as they add conventional resources.
-#[allow(unused_imports)]
 pub(crate) use resource;
 
 resource!(Users, "user", "users",

@@ -1,70 +1,60 @@
 //! The routes of steps: the five REST actions on /v1/steps. Bodies are read in the
-//! configured time zone, so these are not the generic CRUD handlers. GET /v1/steps/:id
-//! sends the notification a `notify` asks for (crate::notify) before showing the step.
+//! configured time zone; GET /v1/steps/:id first sends the notification a `notify` asks for.
 
-use crate::handlers::not_allowed;
-use crate::request::{ApiRequest, ApiResult};
-use crate::response::ApiResponse;
-use crate::routes::get;
-use actix_web::http::StatusCode;
+use super::{Context, Resource};
+use crate::routes::crud;
 use actix_web::web;
-use runsheet_core::step::{StepChanges, StepFilter};
-use runsheet_format::resources::steps::step;
-use runsheet_store::steps as store;
-
-const SINGULAR: &str = "step";
-const PLURAL: &str = "steps";
+use runsheet_core::step::{StepChanges, StepFilter, StepRecord};
+use runsheet_core::Errors;
+use runsheet_format::{Node, RenderOptions};
+use runsheet_store::{steps as store, AnyConnection, StoreError};
+use serde_json::{Map, Value};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/v1/steps")
-            .route(get().to(list))
-            .route(web::post().to(create))
-            .default_service(web::to(not_allowed)),
-    );
-    cfg.service(
-        web::resource("/v1/steps/{id}")
-            .route(get().to(show))
-            .route(web::put().to(update))
-            .route(web::patch().to(update))
-            .route(web::delete().to(destroy))
-            .default_service(web::to(not_allowed)),
-    );
+    crud::<Steps>(cfg, "/v1/steps");
 }
 
-async fn list(api: ApiRequest) -> ApiResult {
-    let filter = api.filters(StepFilter::parse)?;
-    let records = api.db(move |conn| store::list(conn, &filter)).await?;
-    let nodes = records.iter().map(|r| step(r, api.options())).collect();
-    api.list(PLURAL, SINGULAR, nodes)
-}
+pub struct Steps;
 
-async fn show(api: ApiRequest) -> ApiResult {
-    let id = api.id()?;
-    crate::notify::send_if_asked(&api, id).await?;
-    let record = api.db(move |conn| store::find(conn, id)).await?;
-    api.record(StatusCode::OK, SINGULAR, step(&record, api.options()))
-}
+impl Resource for Steps {
+    const SINGULAR: &'static str = "step";
+    const PLURAL: &'static str = "steps";
+    const NOTIFIES_ON_SHOW: bool = true;
+    type Record = StepRecord;
+    type Changes = StepChanges;
+    type Filter = StepFilter;
 
-async fn create(api: ApiRequest) -> ApiResult {
-    let tz = api.options().tz;
-    let changes = api.changes(|body| StepChanges::parse(body, tz))?;
-    let record = api.db(move |conn| store::create(conn, &changes)).await?;
-    api.record(StatusCode::CREATED, SINGULAR, step(&record, api.options()))
-}
-
-async fn update(api: ApiRequest) -> ApiResult {
-    let id = api.id()?;
-    let tz = api.options().tz;
-    let changes = api.changes(|body| StepChanges::parse(body, tz))?;
-    let record = api
-        .db(move |conn| store::update(conn, id, &changes))
-        .await?;
-    api.record(StatusCode::ACCEPTED, SINGULAR, step(&record, api.options()))
-}
-
-async fn destroy(api: ApiRequest) -> ApiResult {
-    let id = api.id()?;
-    api.db(move |conn| store::destroy(conn, id)).await?;
-    Ok(ApiResponse::empty(StatusCode::ACCEPTED))
+    fn parse_changes(body: Option<&Value>, context: &Context) -> Result<StepChanges, Errors> {
+        StepChanges::parse(body, context.tz)
+    }
+    fn parse_filter(raw: &Map<String, Value>) -> Result<StepFilter, Errors> {
+        StepFilter::parse(raw)
+    }
+    fn represent(record: &StepRecord, options: &RenderOptions) -> Node {
+        runsheet_format::resources::steps::step(record, options)
+    }
+    fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRecord>, StoreError> {
+        store::list(conn, filter)
+    }
+    fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
+        store::find(conn, id)
+    }
+    fn create(
+        conn: &mut AnyConnection,
+        changes: &StepChanges,
+        _: &Context,
+    ) -> Result<StepRecord, StoreError> {
+        store::create(conn, changes)
+    }
+    fn update(
+        conn: &mut AnyConnection,
+        id: i64,
+        changes: &StepChanges,
+    ) -> Result<StepRecord, StoreError> {
+        store::update(conn, id, changes)
+    }
+    /// The step is gone (202, no body); its later siblings move up one.
+    fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<StepRecord>, StoreError> {
+        store::destroy(conn, id)
+    }
 }
