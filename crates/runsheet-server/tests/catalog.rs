@@ -5,7 +5,7 @@ mod common;
 
 use actix_web::test::TestRequest;
 use common::{Resp, TestApp};
-use runsheet_store::installed_components::fixtures;
+use runsheet_store::testing::fixtures;
 use serde_json::{json, Value};
 
 /// POST as JSON; the created record's id.

@@ -6,7 +6,8 @@ mod steps_world;
 
 use common::TestApp;
 use runsheet_core::step::StepFilter;
-use runsheet_store::steps::{self, fixtures::count_statements};
+use runsheet_store::steps;
+use runsheet_store::testing::fixtures::count_statements;
 use serde_json::json;
 use steps_world::*;
 

@@ -494,70 +494,10 @@ fn taken_on_race(error: diesel::result::Error) -> StoreError {
     crate::users::taken_on_race(error, "component_id")
 }
 
-/// Rows of other areas (servers, steps, job runs) that the catalog's API tests need, made
-/// directly: the server's tests have no diesel of their own.
-#[cfg(feature = "testing")]
-pub mod fixtures {
-    use super::*;
-    use crate::schema::job_runs;
-
-    pub fn server(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
-        let now = time::now();
-        Ok(diesel::insert_into(servers::table)
-            .values((
-                servers::name.eq(name),
-                servers::active.eq(true),
-                servers::created_at.eq(now),
-                servers::updated_at.eq(now),
-            ))
-            .returning(servers::id)
-            .get_result(conn)?)
-    }
-
-    /// A bare step that refers to an installed component or a script.
-    pub fn step(
-        conn: &mut AnyConnection,
-        installed_component_id: Option<i64>,
-        script_id: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        let now = time::now();
-        Ok(diesel::insert_into(steps::table)
-            .values((
-                steps::position.eq(1),
-                steps::installed_component_id.eq(installed_component_id),
-                steps::script_id.eq(script_id),
-                steps::created_at.eq(now),
-                steps::updated_at.eq(now),
-            ))
-            .returning(steps::id)
-            .get_result(conn)?)
-    }
-
-    pub fn delete_step(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
-        diesel::delete(steps::table.find(id)).execute(conn)?;
-        Ok(())
-    }
-
-    /// A job run of the script.
-    pub fn job_run(conn: &mut AnyConnection, script_id: i64) -> Result<i64, StoreError> {
-        let now = time::now();
-        Ok(diesel::insert_into(job_runs::table)
-            .values((
-                job_runs::job_type.eq("automation"),
-                job_runs::status.eq("Complete"),
-                job_runs::automation_id.eq(script_id),
-                job_runs::created_at.eq(now),
-                job_runs::updated_at.eq(now),
-            ))
-            .returning(job_runs::id)
-            .get_result(conn)?)
-    }
-}
-
 #[cfg(all(test, feature = "testing"))]
 mod tests {
     use super::*;
-    use crate::testing::TestDb;
+    use crate::testing::{fixtures, TestDb};
     use diesel::connection::InstrumentationEvent;
     use runsheet_core::app::{AppChanges, AppFilter};
     use runsheet_core::component::ComponentChanges;

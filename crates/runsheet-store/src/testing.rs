@@ -221,3 +221,114 @@ mod tests {
         assert!(!std::path::Path::new(&path).exists());
     }
 }
+
+/// Fixtures for API tests of one area that need records of another: raw SQL both databases
+/// read, a few typed inserts, and a statement counter (diesel's instrumentation).
+pub mod fixtures {
+    use crate::schema::{job_runs, servers, steps};
+    use crate::{AnyConnection, StoreError};
+    use diesel::prelude::*;
+    use runsheet_core::time;
+
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use diesel::sql_types::BigInt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+
+    /// Runs an `INSERT ...` and returns the new row's id.
+    pub fn insert(conn: &mut AnyConnection, sql: &str) -> Result<i64, StoreError> {
+        let row: Id = diesel::sql_query(format!("{sql} RETURNING id")).get_result(conn)?;
+        Ok(row.id)
+    }
+
+    /// Runs one statement; returns the rows it touched.
+    pub fn execute(conn: &mut AnyConnection, sql: &str) -> Result<usize, StoreError> {
+        Ok(diesel::sql_query(sql).execute(conn)?)
+    }
+
+    struct Counter(Arc<AtomicUsize>);
+
+    impl Instrumentation for Counter {
+        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    struct Silent;
+
+    impl Instrumentation for Silent {
+        fn on_connection_event(&mut self, _event: InstrumentationEvent<'_>) {}
+    }
+
+    /// `work`'s result and the number of SQL statements it ran on `conn`.
+    pub fn count_statements<T>(
+        conn: &mut AnyConnection,
+        work: impl FnOnce(&mut AnyConnection) -> T,
+    ) -> (T, usize) {
+        let count = Arc::new(AtomicUsize::new(0));
+        conn.set_instrumentation(Counter(count.clone()));
+        let result = work(conn);
+        conn.set_instrumentation(Silent);
+        (result, count.load(Ordering::SeqCst))
+    }
+
+    pub fn server(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
+        let now = time::now();
+        Ok(diesel::insert_into(servers::table)
+            .values((
+                servers::name.eq(name),
+                servers::active.eq(true),
+                servers::created_at.eq(now),
+                servers::updated_at.eq(now),
+            ))
+            .returning(servers::id)
+            .get_result(conn)?)
+    }
+
+    /// A bare step that refers to an installed component or a script.
+    pub fn step(
+        conn: &mut AnyConnection,
+        installed_component_id: Option<i64>,
+        script_id: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let now = time::now();
+        Ok(diesel::insert_into(steps::table)
+            .values((
+                steps::position.eq(1),
+                steps::installed_component_id.eq(installed_component_id),
+                steps::script_id.eq(script_id),
+                steps::created_at.eq(now),
+                steps::updated_at.eq(now),
+            ))
+            .returning(steps::id)
+            .get_result(conn)?)
+    }
+
+    pub fn delete_step(conn: &mut AnyConnection, id: i64) -> Result<(), StoreError> {
+        diesel::delete(steps::table.find(id)).execute(conn)?;
+        Ok(())
+    }
+
+    /// A job run of the script.
+    pub fn job_run(conn: &mut AnyConnection, script_id: i64) -> Result<i64, StoreError> {
+        let now = time::now();
+        Ok(diesel::insert_into(job_runs::table)
+            .values((
+                job_runs::job_type.eq("automation"),
+                job_runs::status.eq("Complete"),
+                job_runs::automation_id.eq(script_id),
+                job_runs::created_at.eq(now),
+                job_runs::updated_at.eq(now),
+            ))
+            .returning(job_runs::id)
+            .get_result(conn)?)
+    }
+}

@@ -4,7 +4,7 @@
 
 use crate::common::{Resp, TestApp};
 use actix_web::test::TestRequest;
-use runsheet_store::steps::fixtures;
+use runsheet_store::testing::fixtures;
 use serde_json::{json, Value};
 
 pub const T: &str = "'2014-07-07 13:01:41'";
