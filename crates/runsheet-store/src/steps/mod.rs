@@ -1,0 +1,491 @@
+//! Steps: queries, the rules that need the database (references, positions, state changes
+//! and their effect on the request), and loading what a step shows for a whole list at once.
+
+use crate::error::StoreError;
+use crate::schema::{
+    app_components, app_environments, apps, categories, components, environments, groups,
+    installed_component_servers, installed_components, phases, procedures, properties, requests,
+    runtime_phases, scripts, server_levels, servers, step_property_values, step_servers, steps,
+    users, work_tasks,
+};
+use crate::sql::IN_CHUNK;
+use crate::{transaction, AnyConnection};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use runsheet_core::errors::messages;
+use runsheet_core::request_state::{RequestEvent, RequestState};
+use runsheet_core::step::{
+    number, AppRef, ComponentRef, EnvironmentRef, InstalledComponentRef, NamedRef, Owner,
+    ParentRef, RequestRef, ServerRef, Step, StepChanges, StepFields, StepFilter, StepRecord,
+};
+use runsheet_core::step_state::{StepEvent, StepState};
+use runsheet_core::transition::{Machine, TransitionError};
+use runsheet_core::{time, Errors};
+use std::collections::HashMap;
+
+mod events;
+mod positions;
+mod records;
+mod references;
+
+use events::*;
+use positions::*;
+use records::*;
+use references::*;
+
+type Backend = <AnyConnection as diesel::Connection>::Backend;
+
+#[derive(Queryable)]
+struct StepRow {
+    id: i64,
+    name: Option<String>,
+    description: Option<String>,
+    aasm_state: String,
+    position: i64,
+    request_id: Option<i64>,
+    procedure_id: Option<i64>,
+    parent_id: Option<i64>,
+    owner_id: Option<i64>,
+    owner_type: Option<String>,
+    manual: bool,
+    procedure: bool,
+    script_id: Option<i64>,
+    script_type: Option<String>,
+    installed_component_id: Option<i64>,
+    component_id: Option<i64>,
+    component_version: Option<String>,
+    own_version: bool,
+    version_tag_id: Option<i64>,
+    custom_ticket_id: Option<i64>,
+    release_content_item_id: Option<i64>,
+    change_request_id: Option<i64>,
+    completion_state: Option<String>,
+    on_plan: bool,
+    package_template_id: Option<i64>,
+    package_template_properties: Option<String>,
+    phase_id: Option<i64>,
+    runtime_phase_id: Option<i64>,
+    should_execute: bool,
+    execute_anytime: bool,
+    start_by: Option<NaiveDateTime>,
+    complete_by: Option<NaiveDateTime>,
+    category_id: Option<i64>,
+    work_task_id: Option<i64>,
+    location_detail: Option<String>,
+    estimate: Option<i64>,
+    different_level_from_previous: bool,
+    ready_at: Option<NaiveDateTime>,
+    work_started_at: Option<NaiveDateTime>,
+    work_finished_at: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl From<StepRow> for Step {
+    fn from(r: StepRow) -> Step {
+        Step {
+            id: r.id,
+            aasm_state: r.aasm_state,
+            position: r.position,
+            fields: StepFields {
+                name: r.name,
+                description: r.description,
+                request_id: r.request_id,
+                procedure_id: r.procedure_id,
+                parent_id: r.parent_id,
+                owner_id: r.owner_id,
+                owner_type: r.owner_type,
+                manual: r.manual,
+                procedure: r.procedure,
+                script_id: r.script_id,
+                script_type: r.script_type,
+                installed_component_id: r.installed_component_id,
+                component_id: r.component_id,
+                component_version: r.component_version,
+                own_version: r.own_version,
+                version_tag_id: r.version_tag_id,
+                custom_ticket_id: r.custom_ticket_id,
+                release_content_item_id: r.release_content_item_id,
+                change_request_id: r.change_request_id,
+                completion_state: r.completion_state,
+                on_plan: r.on_plan,
+                package_template_id: r.package_template_id,
+                package_template_properties: r.package_template_properties,
+                phase_id: r.phase_id,
+                runtime_phase_id: r.runtime_phase_id,
+                should_execute: r.should_execute,
+                execute_anytime: r.execute_anytime,
+                start_by: r.start_by,
+                complete_by: r.complete_by,
+                category_id: r.category_id,
+                work_task_id: r.work_task_id,
+                location_detail: r.location_detail,
+                estimate: r.estimate,
+                different_level_from_previous: r.different_level_from_previous,
+            },
+            ready_at: r.ready_at,
+            work_started_at: r.work_started_at,
+            work_finished_at: r.work_finished_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+pub fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRecord>, StoreError> {
+    let mut q = steps::table.into_boxed::<Backend>();
+    macro_rules! any_of {
+        ($($field:ident),*) => {$(
+            if let Some(v) = &filter.$field {
+                q = q.filter(steps::$field.eq_any(v.clone()));
+            }
+        )*};
+    }
+    any_of!(
+        aasm_state,
+        name,
+        request_id,
+        owner_id,
+        installed_component_id,
+        component_version,
+        version_tag_id,
+        custom_ticket_id,
+        package_template_id,
+        script_id,
+        runtime_phase_id,
+        phase_id,
+        procedure_id,
+        parent_id,
+        category_id,
+        work_task_id
+    );
+    if let Some(running) = filter.running {
+        q = q.filter(steps::aasm_state.eq_any(StepFilter::running_states(running)));
+    }
+    // Steps of no request last on both backends (NULLs sort differently on each).
+    let rows: Vec<StepRow> = q
+        .order((
+            steps::request_id.is_null(),
+            steps::request_id,
+            steps::position,
+            steps::id,
+        ))
+        .load(conn)?;
+    load_records(conn, rows)
+}
+
+pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
+    let row = find_row(conn, id)?;
+    Ok(load_records(conn, vec![row])?.remove(0))
+}
+
+fn find_row(conn: &mut AnyConnection, id: i64) -> Result<StepRow, StoreError> {
+    steps::table
+        .find(id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)
+}
+
+pub fn create(conn: &mut AnyConnection, changes: &StepChanges) -> Result<StepRecord, StoreError> {
+    transaction::write(conn, |conn| {
+        let mut fields = StepFields::default();
+        changes.apply(&mut fields);
+        lock_requests(conn, [fields.request_id])?;
+        let prepared = prepare(conn, None, &fields, changes, StepState::Locked)?;
+        let position = match changes.position {
+            Some(position) => {
+                make_room(conn, Scope::of(&fields), position, 0)?;
+                position
+            }
+            None => next_position(conn, Scope::of(&fields), None)?,
+        };
+        let now = time::now();
+        let stamps = prepared.stamps(Stamps::default(), now);
+        let f = &fields;
+        let row: StepRow = diesel::insert_into(steps::table)
+            .values((
+                (
+                    steps::name.eq(&f.name),
+                    steps::description.eq(&f.description),
+                    steps::aasm_state.eq(prepared.state.name()),
+                    steps::position.eq(position),
+                    steps::request_id.eq(f.request_id),
+                    steps::procedure_id.eq(f.procedure_id),
+                    steps::parent_id.eq(f.parent_id),
+                    steps::owner_id.eq(f.owner_id),
+                    steps::owner_type.eq(&f.owner_type),
+                    steps::manual.eq(f.manual),
+                    steps::procedure.eq(f.procedure),
+                    steps::script_id.eq(f.script_id),
+                    steps::script_type.eq(&f.script_type),
+                    steps::installed_component_id.eq(f.installed_component_id),
+                    steps::component_id.eq(f.component_id),
+                    steps::component_version.eq(&f.component_version),
+                    steps::own_version.eq(f.own_version),
+                    steps::version_tag_id.eq(f.version_tag_id),
+                    steps::custom_ticket_id.eq(f.custom_ticket_id),
+                    steps::release_content_item_id.eq(f.release_content_item_id),
+                ),
+                (
+                    steps::change_request_id.eq(f.change_request_id),
+                    steps::completion_state.eq(&f.completion_state),
+                    steps::on_plan.eq(f.on_plan),
+                    steps::package_template_id.eq(f.package_template_id),
+                    steps::package_template_properties.eq(&f.package_template_properties),
+                    steps::phase_id.eq(f.phase_id),
+                    steps::runtime_phase_id.eq(f.runtime_phase_id),
+                    steps::should_execute.eq(f.should_execute),
+                    steps::execute_anytime.eq(f.execute_anytime),
+                    steps::start_by.eq(f.start_by),
+                    steps::complete_by.eq(f.complete_by),
+                    steps::category_id.eq(f.category_id),
+                    steps::work_task_id.eq(f.work_task_id),
+                    steps::location_detail.eq(&f.location_detail),
+                    steps::estimate.eq(f.estimate),
+                    steps::different_level_from_previous.eq(f.different_level_from_previous),
+                    steps::ready_at.eq(stamps.ready_at),
+                    steps::work_started_at.eq(stamps.work_started_at),
+                    steps::work_finished_at.eq(stamps.work_finished_at),
+                    steps::created_at.eq(now),
+                    steps::updated_at.eq(now),
+                ),
+            ))
+            .returning(steps::all_columns)
+            .get_result(conn)?;
+        prepared.write_related(conn, row.id, changes)?;
+        find(conn, row.id)
+    })
+}
+
+pub fn update(
+    conn: &mut AnyConnection,
+    id: i64,
+    changes: &StepChanges,
+) -> Result<StepRecord, StoreError> {
+    transaction::write(conn, |conn| {
+        let current: Step = find_row(conn, id)?.into();
+        let mut fields = current.fields.clone();
+        changes.apply(&mut fields);
+        lock_requests(conn, [current.fields.request_id, fields.request_id])?;
+        let prepared = prepare(conn, Some(id), &fields, changes, current.state())?;
+        let (old_scope, new_scope) = (Scope::of(&current.fields), Scope::of(&fields));
+        // Moved to other siblings: the old ones close up, and it goes last unless placed.
+        if new_scope != old_scope {
+            close_gap(conn, old_scope, current.position, id)?;
+        }
+        let position = match changes.position {
+            Some(position) if new_scope != old_scope => {
+                make_room(conn, new_scope, position, id)?;
+                position
+            }
+            Some(position) => {
+                move_within(conn, new_scope, id, current.position, position)?;
+                position
+            }
+            None if new_scope != old_scope => next_position(conn, new_scope, Some(id))?,
+            None => current.position,
+        };
+        let now = time::now();
+        let stamps = prepared.stamps(
+            Stamps {
+                ready_at: current.ready_at,
+                work_started_at: current.work_started_at,
+                work_finished_at: current.work_finished_at,
+            },
+            now,
+        );
+        let f = &fields;
+        diesel::update(steps::table.find(id))
+            .set((
+                (
+                    steps::name.eq(&f.name),
+                    steps::description.eq(&f.description),
+                    steps::aasm_state.eq(prepared.state.name()),
+                    steps::position.eq(position),
+                    steps::request_id.eq(f.request_id),
+                    steps::procedure_id.eq(f.procedure_id),
+                    steps::parent_id.eq(f.parent_id),
+                    steps::owner_id.eq(f.owner_id),
+                    steps::owner_type.eq(&f.owner_type),
+                    steps::manual.eq(f.manual),
+                    steps::procedure.eq(f.procedure),
+                    steps::script_id.eq(f.script_id),
+                    steps::script_type.eq(&f.script_type),
+                    steps::installed_component_id.eq(f.installed_component_id),
+                    steps::component_id.eq(f.component_id),
+                    steps::component_version.eq(&f.component_version),
+                    steps::own_version.eq(f.own_version),
+                    steps::version_tag_id.eq(f.version_tag_id),
+                    steps::custom_ticket_id.eq(f.custom_ticket_id),
+                    steps::release_content_item_id.eq(f.release_content_item_id),
+                ),
+                (
+                    steps::change_request_id.eq(f.change_request_id),
+                    steps::completion_state.eq(&f.completion_state),
+                    steps::on_plan.eq(f.on_plan),
+                    steps::package_template_id.eq(f.package_template_id),
+                    steps::package_template_properties.eq(&f.package_template_properties),
+                    steps::phase_id.eq(f.phase_id),
+                    steps::runtime_phase_id.eq(f.runtime_phase_id),
+                    steps::should_execute.eq(f.should_execute),
+                    steps::execute_anytime.eq(f.execute_anytime),
+                    steps::start_by.eq(f.start_by),
+                    steps::complete_by.eq(f.complete_by),
+                    steps::category_id.eq(f.category_id),
+                    steps::work_task_id.eq(f.work_task_id),
+                    steps::location_detail.eq(&f.location_detail),
+                    steps::estimate.eq(f.estimate),
+                    steps::different_level_from_previous.eq(f.different_level_from_previous),
+                    steps::ready_at.eq(stamps.ready_at),
+                    steps::work_started_at.eq(stamps.work_started_at),
+                    steps::work_finished_at.eq(stamps.work_finished_at),
+                    steps::updated_at.eq(now),
+                ),
+            ))
+            .execute(conn)?;
+        prepared.write_related(conn, id, changes)?;
+        find(conn, id)
+    })
+}
+
+/// DELETE removes the step (its children, servers and property values go with it by the
+/// foreign keys) and moves its later siblings up one.
+pub fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<StepRecord>, StoreError> {
+    transaction::write(conn, |conn| {
+        let step: Step = find_row(conn, id)?.into();
+        lock_requests(conn, [step.fields.request_id])?;
+        diesel::delete(steps::table.find(id)).execute(conn)?;
+        close_gap(conn, Scope::of(&step.fields), step.position, id)?;
+        Ok(None)
+    })
+}
+
+/// The times the state change sets.
+#[derive(Debug, Default, Clone, Copy)]
+struct Stamps {
+    ready_at: Option<NaiveDateTime>,
+    work_started_at: Option<NaiveDateTime>,
+    work_finished_at: Option<NaiveDateTime>,
+}
+
+/// A write that passed every check: the state it leads to and what else it changes.
+struct Prepared {
+    state: StepState,
+    event: Option<StepEvent>,
+    /// The request's new state, when the event moves it.
+    request_state: Option<(i64, RequestState)>,
+    property_ids: Vec<(i64, Option<String>)>,
+}
+
+impl Prepared {
+    fn stamps(&self, mut s: Stamps, now: NaiveDateTime) -> Stamps {
+        match self.event {
+            Some(StepEvent::Start) => s.work_started_at = Some(now),
+            Some(StepEvent::Done) => s.work_finished_at = Some(now),
+            Some(StepEvent::ReadyForWork) => s.ready_at = Some(now),
+            _ => {}
+        }
+        s
+    }
+
+    /// Servers, property values and the request's state, in the write's transaction.
+    fn write_related(
+        &self,
+        conn: &mut AnyConnection,
+        step_id: i64,
+        changes: &StepChanges,
+    ) -> Result<(), StoreError> {
+        if let Some(ids) = &changes.target_server_ids {
+            set_servers(conn, step_id, "target", ids)?;
+        }
+        if let Some(ids) = &changes.alternate_server_ids {
+            set_servers(conn, step_id, "alternate", ids)?;
+        }
+        for (property_id, value) in &self.property_ids {
+            diesel::delete(
+                step_property_values::table
+                    .filter(step_property_values::step_id.eq(step_id))
+                    .filter(step_property_values::property_id.eq(property_id)),
+            )
+            .execute(conn)?;
+            diesel::insert_into(step_property_values::table)
+                .values((
+                    step_property_values::step_id.eq(step_id),
+                    step_property_values::property_id.eq(property_id),
+                    step_property_values::value.eq(value),
+                ))
+                .execute(conn)?;
+        }
+        if let Some((request_id, state)) = self.request_state {
+            // Only the state: the rest of a request is the requests resource's.
+            diesel::update(requests::table.find(request_id))
+                .set((
+                    requests::aasm_state.eq(state.name()),
+                    requests::updated_at.eq(time::now()),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// A server chosen in one role leaves the other.
+fn set_servers(
+    conn: &mut AnyConnection,
+    step_id: i64,
+    role: &str,
+    ids: &[i64],
+) -> Result<(), StoreError> {
+    diesel::delete(
+        step_servers::table
+            .filter(step_servers::step_id.eq(step_id))
+            .filter(
+                step_servers::role
+                    .eq(role)
+                    .or(step_servers::server_id.eq_any(ids)),
+            ),
+    )
+    .execute(conn)?;
+    for server_id in ids {
+        diesel::insert_into(step_servers::table)
+            .values((
+                step_servers::step_id.eq(step_id),
+                step_servers::server_id.eq(server_id),
+                step_servers::role.eq(role),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Validation, references, property names and the state change, all reported together.
+fn prepare(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    fields: &StepFields,
+    changes: &StepChanges,
+    state: StepState,
+) -> Result<Prepared, StoreError> {
+    let mut errors = fields.validate();
+    check_references(conn, id, fields, &mut errors)?;
+    check_servers(conn, changes, &mut errors)?;
+    let property_ids = match &changes.property_values {
+        Some(values) => resolve_properties(conn, values, &mut errors)?,
+        None => Vec::new(),
+    };
+    let (event, request_state) = match transition(conn, id, fields.request_id, state, changes)? {
+        Ok(found) => found,
+        Err(e) => {
+            errors.extend(e.into_errors());
+            (None, None)
+        }
+    };
+    errors.into_result()?;
+    Ok(Prepared {
+        state: event.and_then(|e| state.next(e)).unwrap_or(state),
+        event,
+        request_state,
+        property_ids,
+    })
+}

@@ -1,0 +1,365 @@
+//! Loading what steps show (owners, scripts, servers, ...) for a whole list at once.
+
+use super::*;
+
+/// Runs one query per chunk of `ids` and gathers the rows.
+pub(super) fn chunked<T>(
+    ids: &[i64],
+    mut query: impl FnMut(&[i64]) -> QueryResult<Vec<T>>,
+) -> Result<Vec<T>, StoreError> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_CHUNK) {
+        out.extend(query(chunk)?);
+    }
+    Ok(out)
+}
+
+pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -> Vec<i64> {
+    rows.iter().filter_map(pick).collect()
+}
+
+/// `{id, name}` records of one table for the ids the steps name.
+macro_rules! named {
+    ($conn:expr, $rows:expr, $field:ident, $table:ident) => {{
+        let ids = ids_of($rows, |r| r.$field);
+        chunked(&ids, |chunk| {
+            $table::table
+                .filter($table::id.eq_any(chunk))
+                .select(($table::id, $table::name))
+                .load::<(i64, String)>($conn)
+        })?
+        .into_iter()
+        .map(|(id, name)| (id, NamedRef { id, name }))
+        .collect::<HashMap<i64, NamedRef>>()
+    }};
+}
+
+pub(super) type ServerCols = (
+    i64,
+    String,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    NaiveDateTime,
+    NaiveDateTime,
+    Option<String>,
+);
+
+pub(super) fn server_ref(c: ServerCols) -> ServerRef {
+    ServerRef {
+        id: c.0,
+        name: c.1,
+        description: c.2,
+        parent_id: c.3,
+        server_level_id: c.4,
+        created_at: c.5,
+        updated_at: c.6,
+        server_level_name: c.7,
+    }
+}
+
+/// Everything the steps show, for all of them at once: one query per kind of record
+/// (per chunk of ids), never one per step.
+pub(super) fn load_records(
+    conn: &mut AnyConnection,
+    rows: Vec<StepRow>,
+) -> Result<Vec<StepRecord>, StoreError> {
+    let scripts = named!(conn, &rows, script_id, scripts);
+    let work_tasks = named!(conn, &rows, work_task_id, work_tasks);
+    let phases = named!(conn, &rows, phase_id, phases);
+    let runtime_phases = named!(conn, &rows, runtime_phase_id, runtime_phases);
+    let categories = named!(conn, &rows, category_id, categories);
+    let components = named!(conn, &rows, component_id, components);
+
+    let owner_of = |kind: &str| {
+        ids_of(&rows, |r| {
+            r.owner_id.filter(|_| r.owner_type.as_deref() == Some(kind))
+        })
+    };
+    let (user_ids, group_ids) = (owner_of("User"), owner_of("Group"));
+    let users: HashMap<i64, Owner> = chunked(&user_ids, |chunk| {
+        users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::login, users::email))
+            .load::<(i64, String, String)>(conn)
+    })?
+    .into_iter()
+    .map(|(id, login, email)| (id, Owner::User { id, login, email }))
+    .collect();
+    let groups: HashMap<i64, Owner> = chunked(&group_ids, |chunk| {
+        groups::table
+            .filter(groups::id.eq_any(chunk))
+            .select((groups::id, groups::name, groups::email))
+            .load::<(i64, String, Option<String>)>(conn)
+    })?
+    .into_iter()
+    .map(|(id, name, email)| (id, Owner::Group { id, name, email }))
+    .collect();
+
+    let requests: HashMap<i64, RequestRef> = chunked(&ids_of(&rows, |r| r.request_id), |chunk| {
+        requests::table
+            .filter(requests::id.eq_any(chunk))
+            .select((requests::id, requests::name, requests::aasm_state))
+            .load::<(i64, Option<String>, String)>(conn)
+    })?
+    .into_iter()
+    .map(|(id, name, aasm_state)| {
+        (
+            id,
+            RequestRef {
+                id,
+                name,
+                aasm_state,
+            },
+        )
+    })
+    .collect();
+
+    let parents: HashMap<i64, ParentRef> = chunked(&ids_of(&rows, |r| r.parent_id), |chunk| {
+        steps::table
+            .filter(steps::id.eq_any(chunk))
+            .select((steps::id, steps::name, steps::position))
+            .load::<(i64, Option<String>, i64)>(conn)
+    })?
+    .into_iter()
+    .map(|(id, name, position)| (id, ParentRef { id, name, position }))
+    .collect();
+
+    let installed = load_installed_components(conn, &ids_of(&rows, |r| r.installed_component_id))?;
+
+    let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let property_values: Vec<(i64, String, Option<String>)> = chunked(&step_ids, |chunk| {
+        step_property_values::table
+            .inner_join(properties::table)
+            .filter(step_property_values::step_id.eq_any(chunk))
+            .order((step_property_values::step_id, properties::id))
+            .select((
+                step_property_values::step_id,
+                properties::name,
+                step_property_values::value,
+            ))
+            .load(conn)
+    })?;
+
+    let selected: Vec<(i64, String, ServerCols)> = chunked(&step_ids, |chunk| {
+        step_servers::table
+            .inner_join(servers::table.left_join(server_levels::table))
+            .filter(step_servers::step_id.eq_any(chunk))
+            .order((step_servers::step_id, servers::name))
+            .select((
+                step_servers::step_id,
+                step_servers::role,
+                (
+                    servers::id,
+                    servers::name,
+                    servers::description,
+                    servers::parent_id,
+                    servers::server_level_id,
+                    servers::created_at,
+                    servers::updated_at,
+                    server_levels::name.nullable(),
+                ),
+            ))
+            .load(conn)
+    })?;
+
+    let available: Vec<(i64, ServerCols)> =
+        chunked(&ids_of(&rows, |r| r.installed_component_id), |chunk| {
+            installed_component_servers::table
+                .inner_join(servers::table.left_join(server_levels::table))
+                .filter(installed_component_servers::installed_component_id.eq_any(chunk))
+                .order((
+                    installed_component_servers::installed_component_id,
+                    servers::name,
+                ))
+                .select((
+                    installed_component_servers::installed_component_id,
+                    (
+                        servers::id,
+                        servers::name,
+                        servers::description,
+                        servers::parent_id,
+                        servers::server_level_id,
+                        servers::created_at,
+                        servers::updated_at,
+                        server_levels::name.nullable(),
+                    ),
+                ))
+                .load(conn)
+        })?;
+
+    // Grouped by step (and installed component) once, so that dressing each step is a lookup.
+    let mut values_of: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
+    for (step, name, value) in property_values {
+        values_of.entry(step).or_default().push((name, value));
+    }
+    let mut selected_of: HashMap<(i64, String), Vec<ServerRef>> = HashMap::new();
+    for (step, role, cols) in selected {
+        selected_of
+            .entry((step, role))
+            .or_default()
+            .push(server_ref(cols));
+    }
+    let mut available_of: HashMap<i64, Vec<ServerRef>> = HashMap::new();
+    for (ic, cols) in available {
+        available_of.entry(ic).or_default().push(server_ref(cols));
+    }
+    let pick =
+        |map: &HashMap<i64, NamedRef>, id: Option<i64>| id.and_then(|i| map.get(&i).cloned());
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let parent = r.parent_id.and_then(|p| parents.get(&p).cloned());
+            let owner = match r.owner_type.as_deref() {
+                Some("User") => r.owner_id.and_then(|i| users.get(&i).cloned()),
+                Some("Group") => r.owner_id.and_then(|i| groups.get(&i).cloned()),
+                _ => None,
+            };
+            let mut servers_in = |role: &str| {
+                selected_of
+                    .remove(&(r.id, role.to_string()))
+                    .unwrap_or_default()
+            };
+            StepRecord {
+                number: number(r.position, parent.as_ref().map(|p| p.position)),
+                property_values: values_of.remove(&r.id).unwrap_or_default(),
+                target_servers: servers_in("target"),
+                alternate_servers: servers_in("alternate"),
+                available_servers: r
+                    .installed_component_id
+                    .and_then(|ic| available_of.get(&ic).cloned())
+                    .unwrap_or_default(),
+                owner,
+                script: pick(&scripts, r.script_id),
+                work_task: pick(&work_tasks, r.work_task_id),
+                phase: pick(&phases, r.phase_id),
+                runtime_phase: pick(&runtime_phases, r.runtime_phase_id),
+                installed_component: r
+                    .installed_component_id
+                    .and_then(|i| installed.get(&i).cloned()),
+                component: pick(&components, r.component_id),
+                request: r.request_id.and_then(|i| requests.get(&i).cloned()),
+                category: pick(&categories, r.category_id),
+                parent,
+                step: r.into(),
+            }
+        })
+        .collect())
+}
+
+pub(super) type AppCols = (
+    i64,
+    String,
+    Option<String>,
+    bool,
+    NaiveDateTime,
+    NaiveDateTime,
+);
+pub(super) type ComponentCols = (i64, String, bool, NaiveDateTime, NaiveDateTime);
+pub(super) type EnvironmentCols = (i64, String, String, bool, NaiveDateTime, NaiveDateTime);
+
+/// Installed components with their app, component and environment (one query), and the
+/// ids of the app's component and environment links (one query each).
+pub(super) fn load_installed_components(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, InstalledComponentRef>, StoreError> {
+    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> = chunked(ids, |chunk| {
+        installed_components::table
+            .inner_join(apps::table)
+            .inner_join(components::table)
+            .inner_join(environments::table)
+            .filter(installed_components::id.eq_any(chunk))
+            .select((
+                installed_components::id,
+                (
+                    apps::id,
+                    apps::name,
+                    apps::app_version,
+                    apps::active,
+                    apps::created_at,
+                    apps::updated_at,
+                ),
+                (
+                    components::id,
+                    components::name,
+                    components::active,
+                    components::created_at,
+                    components::updated_at,
+                ),
+                (
+                    environments::id,
+                    environments::name,
+                    environments::deployment_policy,
+                    environments::active,
+                    environments::created_at,
+                    environments::updated_at,
+                ),
+            ))
+            .load(conn)
+    })?;
+    let app_ids: Vec<i64> = rows.iter().map(|(_, a, _, _)| a.0).collect();
+    let app_components: Vec<(i64, i64, i64)> = chunked(&app_ids, |chunk| {
+        app_components::table
+            .filter(app_components::app_id.eq_any(chunk))
+            .select((
+                app_components::id,
+                app_components::app_id,
+                app_components::component_id,
+            ))
+            .load(conn)
+    })?;
+    let app_environments: Vec<(i64, i64, i64)> = chunked(&app_ids, |chunk| {
+        app_environments::table
+            .filter(app_environments::app_id.eq_any(chunk))
+            .select((
+                app_environments::id,
+                app_environments::app_id,
+                app_environments::environment_id,
+            ))
+            .load(conn)
+    })?;
+    let link = |links: &[(i64, i64, i64)], app: i64, other: i64| {
+        links
+            .iter()
+            .find(|(_, a, o)| *a == app && *o == other)
+            .map(|(id, _, _)| *id)
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(id, a, c, e)| {
+            let r = InstalledComponentRef {
+                id,
+                application_component_id: link(&app_components, a.0, c.0),
+                application_environment_id: link(&app_environments, a.0, e.0),
+                app: AppRef {
+                    id: a.0,
+                    name: a.1,
+                    app_version: a.2,
+                    active: a.3,
+                    created_at: a.4,
+                    updated_at: a.5,
+                },
+                component: ComponentRef {
+                    id: c.0,
+                    name: c.1,
+                    active: c.2,
+                    created_at: c.3,
+                    updated_at: c.4,
+                },
+                environment: EnvironmentRef {
+                    id: e.0,
+                    name: e.1,
+                    deployment_policy: e.2,
+                    active: e.3,
+                    created_at: e.4,
+                    updated_at: e.5,
+                },
+            };
+            (id, r)
+        })
+        .collect())
+}
