@@ -8,6 +8,7 @@ use crate::error::StoreError;
 use crate::schema::{procedures, requests, step_property_values, step_servers, steps};
 use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::steps as step_store;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -17,10 +18,8 @@ use runsheet_core::procedure::{
     request_not_editable, AddedProcedure, Procedure, ProcedureChanges, ProcedureFields,
     ProcedureFilter, ProcedureRecord, ProcedureStepRef, StepRef,
 };
+use runsheet_core::step::StepFields;
 use runsheet_core::{time, Errors};
-
-/// The state every copied step starts in.
-const LOCKED: &str = "locked";
 
 #[derive(Queryable)]
 struct Row {
@@ -196,53 +195,6 @@ fn check(
     errors.into_result().map_err(StoreError::Invalid)
 }
 
-/// Every column of a step, in the order of schema.rs.
-#[derive(Queryable)]
-struct StepRow {
-    id: i64,
-    name: Option<String>,
-    description: Option<String>,
-    _aasm_state: String,
-    _position: i64,
-    _request_id: Option<i64>,
-    _procedure_id: Option<i64>,
-    _parent_id: Option<i64>,
-    owner_id: Option<i64>,
-    owner_type: Option<String>,
-    manual: bool,
-    procedure: bool,
-    script_id: Option<i64>,
-    script_type: Option<String>,
-    installed_component_id: Option<i64>,
-    component_id: Option<i64>,
-    component_version: Option<String>,
-    own_version: bool,
-    version_tag_id: Option<i64>,
-    custom_ticket_id: Option<i64>,
-    release_content_item_id: Option<i64>,
-    change_request_id: Option<i64>,
-    completion_state: Option<String>,
-    on_plan: bool,
-    package_template_id: Option<i64>,
-    package_template_properties: Option<String>,
-    phase_id: Option<i64>,
-    runtime_phase_id: Option<i64>,
-    should_execute: bool,
-    execute_anytime: bool,
-    start_by: Option<NaiveDateTime>,
-    complete_by: Option<NaiveDateTime>,
-    category_id: Option<i64>,
-    work_task_id: Option<i64>,
-    location_detail: Option<String>,
-    estimate: Option<i64>,
-    different_level_from_previous: bool,
-    _ready_at: Option<NaiveDateTime>,
-    _work_started_at: Option<NaiveDateTime>,
-    _work_finished_at: Option<NaiveDateTime>,
-    _created_at: NaiveDateTime,
-    _updated_at: NaiveDateTime,
-}
-
 fn single(attribute: &str, message: &str) -> StoreError {
     let mut errors = Errors::new();
     errors.add(attribute, message);
@@ -268,117 +220,49 @@ pub fn add_to_request(
         if let Some(errors) = request_not_editable(&state) {
             return Err(StoreError::Invalid(errors));
         }
-        let last: Option<i64> = steps::table
-            .filter(steps::request_id.eq(request_id))
-            .filter(steps::parent_id.is_null())
-            .select(diesel::dsl::max(steps::position))
-            .first(conn)?;
-        let position = last.unwrap_or(0) + 1;
+        let position = step_store::next_in_request(conn, request_id)?;
         let now = time::now();
-        let parent: (i64, Option<String>, i64) = diesel::insert_into(steps::table)
-            .values((
-                steps::name.eq(Some(&procedure.name)),
-                steps::description.eq(&procedure.description),
-                steps::aasm_state.eq(LOCKED),
-                steps::position.eq(position),
-                steps::request_id.eq(Some(request_id)),
-                steps::procedure_id.eq(Some(id)),
-                steps::owner_id.eq(None::<i64>),
-                steps::owner_type.eq(None::<String>),
-                steps::manual.eq(true),
-                steps::procedure.eq(true),
-                steps::created_at.eq(now),
-                steps::updated_at.eq(now),
-            ))
-            .returning((steps::id, steps::name, steps::position))
-            .get_result(conn)?;
-        let originals: Vec<StepRow> = steps::table
-            .filter(steps::procedure_id.eq(id))
-            .filter(steps::parent_id.is_null())
-            .filter(steps::request_id.is_null())
-            .order((steps::position, steps::id))
-            .load(conn)?;
-        let mut children = Vec::with_capacity(originals.len());
-        let mut copies = Vec::with_capacity(originals.len());
-        for (index, original) in originals.iter().enumerate() {
+        let container = StepFields {
+            name: Some(procedure.name.clone()),
+            description: procedure.description.clone(),
+            request_id: Some(request_id),
+            procedure_id: Some(id),
+            procedure: true,
+            ..StepFields::default()
+        };
+        let parent_id = step_store::insert_locked(conn, &container, position, now)?;
+        let mut children = Vec::new();
+        let mut copies = Vec::new();
+        for (index, original) in step_store::of_procedure(conn, id)?.into_iter().enumerate() {
+            // Every attribute of the original, as a child of the new step, locked, with
+            // fresh times: the copy has not run.
+            let fields = StepFields {
+                request_id: Some(request_id),
+                procedure_id: None,
+                parent_id: Some(parent_id),
+                ..original.fields
+            };
             let position = index as i64 + 1;
-            let copy = copy_step(conn, original, position, parent.0, request_id, now)?;
-            copies.push((original.id, copy.id));
-            children.push(copy);
+            let copy = step_store::insert_locked(conn, &fields, position, now)?;
+            copies.push((original.id, copy));
+            children.push(StepRef {
+                id: copy,
+                name: fields.name,
+                position,
+            });
         }
         copy_step_links(conn, &copies)?;
         Ok(AddedProcedure {
             step: StepRef {
-                id: parent.0,
-                name: parent.1,
-                position: parent.2,
+                id: parent_id,
+                name: container.name,
+                position,
             },
             procedure: true,
             request_id,
             steps: children,
         })
     })
-}
-
-/// One child of the new procedure step, at `position` (1..n in the procedure's order):
-/// every attribute of the original `s`, locked, with fresh times (the run times of the
-/// original are not carried over: the copy has not run).
-fn copy_step(
-    conn: &mut AnyConnection,
-    s: &StepRow,
-    position: i64,
-    parent_id: i64,
-    request_id: i64,
-    now: NaiveDateTime,
-) -> Result<StepRef, StoreError> {
-    let (id, name, position): (i64, Option<String>, i64) = diesel::insert_into(steps::table)
-        .values((
-            (
-                steps::name.eq(&s.name),
-                steps::description.eq(&s.description),
-                steps::aasm_state.eq(LOCKED),
-                steps::position.eq(position),
-                steps::request_id.eq(Some(request_id)),
-                steps::procedure_id.eq(None::<i64>),
-                steps::parent_id.eq(Some(parent_id)),
-                steps::owner_id.eq(s.owner_id),
-                steps::owner_type.eq(&s.owner_type),
-                steps::manual.eq(s.manual),
-                steps::procedure.eq(s.procedure),
-                steps::script_id.eq(s.script_id),
-                steps::script_type.eq(&s.script_type),
-                steps::installed_component_id.eq(s.installed_component_id),
-                steps::component_id.eq(s.component_id),
-                steps::component_version.eq(&s.component_version),
-                steps::own_version.eq(s.own_version),
-                steps::version_tag_id.eq(s.version_tag_id),
-                steps::custom_ticket_id.eq(s.custom_ticket_id),
-                steps::release_content_item_id.eq(s.release_content_item_id),
-            ),
-            (
-                steps::change_request_id.eq(s.change_request_id),
-                steps::completion_state.eq(&s.completion_state),
-                steps::on_plan.eq(s.on_plan),
-                steps::package_template_id.eq(s.package_template_id),
-                steps::package_template_properties.eq(&s.package_template_properties),
-                steps::phase_id.eq(s.phase_id),
-                steps::runtime_phase_id.eq(s.runtime_phase_id),
-                steps::should_execute.eq(s.should_execute),
-                steps::execute_anytime.eq(s.execute_anytime),
-                steps::start_by.eq(s.start_by),
-                steps::complete_by.eq(s.complete_by),
-                steps::category_id.eq(s.category_id),
-                steps::work_task_id.eq(s.work_task_id),
-                steps::location_detail.eq(&s.location_detail),
-                steps::estimate.eq(s.estimate),
-                steps::different_level_from_previous.eq(s.different_level_from_previous),
-                steps::created_at.eq(now),
-                steps::updated_at.eq(now),
-            ),
-        ))
-        .returning((steps::id, steps::name, steps::position))
-        .get_result(conn)?;
-    Ok(StepRef { id, name, position })
 }
 
 /// The selected servers and property values of the originals go with their copies; read

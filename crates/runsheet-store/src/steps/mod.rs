@@ -202,55 +202,9 @@ pub fn create(conn: &mut AnyConnection, changes: &StepChanges) -> Result<StepRec
         };
         let now = time::now();
         let stamps = prepared.stamps(Stamps::default(), now);
-        let f = &fields;
+        let write = StepWrite::new(&fields, prepared.state, position, stamps, now);
         let row: StepRow = diesel::insert_into(steps::table)
-            .values((
-                (
-                    steps::name.eq(&f.name),
-                    steps::description.eq(&f.description),
-                    steps::aasm_state.eq(prepared.state.name()),
-                    steps::position.eq(position),
-                    steps::request_id.eq(f.request_id),
-                    steps::procedure_id.eq(f.procedure_id),
-                    steps::parent_id.eq(f.parent_id),
-                    steps::owner_id.eq(f.owner_id),
-                    steps::owner_type.eq(&f.owner_type),
-                    steps::manual.eq(f.manual),
-                    steps::procedure.eq(f.procedure),
-                    steps::script_id.eq(f.script_id),
-                    steps::script_type.eq(&f.script_type),
-                    steps::installed_component_id.eq(f.installed_component_id),
-                    steps::component_id.eq(f.component_id),
-                    steps::component_version.eq(&f.component_version),
-                    steps::own_version.eq(f.own_version),
-                    steps::version_tag_id.eq(f.version_tag_id),
-                    steps::custom_ticket_id.eq(f.custom_ticket_id),
-                    steps::release_content_item_id.eq(f.release_content_item_id),
-                ),
-                (
-                    steps::change_request_id.eq(f.change_request_id),
-                    steps::completion_state.eq(&f.completion_state),
-                    steps::on_plan.eq(f.on_plan),
-                    steps::package_template_id.eq(f.package_template_id),
-                    steps::package_template_properties.eq(&f.package_template_properties),
-                    steps::phase_id.eq(f.phase_id),
-                    steps::runtime_phase_id.eq(f.runtime_phase_id),
-                    steps::should_execute.eq(f.should_execute),
-                    steps::execute_anytime.eq(f.execute_anytime),
-                    steps::start_by.eq(f.start_by),
-                    steps::complete_by.eq(f.complete_by),
-                    steps::category_id.eq(f.category_id),
-                    steps::work_task_id.eq(f.work_task_id),
-                    steps::location_detail.eq(&f.location_detail),
-                    steps::estimate.eq(f.estimate),
-                    steps::different_level_from_previous.eq(f.different_level_from_previous),
-                    steps::ready_at.eq(stamps.ready_at),
-                    steps::work_started_at.eq(stamps.work_started_at),
-                    steps::work_finished_at.eq(stamps.work_finished_at),
-                    steps::created_at.eq(now),
-                    steps::updated_at.eq(now),
-                ),
-            ))
+            .values((write, steps::created_at.eq(now)))
             .returning(steps::all_columns)
             .get_result(conn)?;
         prepared.write_related(conn, row.id, changes)?;
@@ -295,53 +249,13 @@ pub fn update(
             },
             now,
         );
-        let f = &fields;
         diesel::update(steps::table.find(id))
-            .set((
-                (
-                    steps::name.eq(&f.name),
-                    steps::description.eq(&f.description),
-                    steps::aasm_state.eq(prepared.state.name()),
-                    steps::position.eq(position),
-                    steps::request_id.eq(f.request_id),
-                    steps::procedure_id.eq(f.procedure_id),
-                    steps::parent_id.eq(f.parent_id),
-                    steps::owner_id.eq(f.owner_id),
-                    steps::owner_type.eq(&f.owner_type),
-                    steps::manual.eq(f.manual),
-                    steps::procedure.eq(f.procedure),
-                    steps::script_id.eq(f.script_id),
-                    steps::script_type.eq(&f.script_type),
-                    steps::installed_component_id.eq(f.installed_component_id),
-                    steps::component_id.eq(f.component_id),
-                    steps::component_version.eq(&f.component_version),
-                    steps::own_version.eq(f.own_version),
-                    steps::version_tag_id.eq(f.version_tag_id),
-                    steps::custom_ticket_id.eq(f.custom_ticket_id),
-                    steps::release_content_item_id.eq(f.release_content_item_id),
-                ),
-                (
-                    steps::change_request_id.eq(f.change_request_id),
-                    steps::completion_state.eq(&f.completion_state),
-                    steps::on_plan.eq(f.on_plan),
-                    steps::package_template_id.eq(f.package_template_id),
-                    steps::package_template_properties.eq(&f.package_template_properties),
-                    steps::phase_id.eq(f.phase_id),
-                    steps::runtime_phase_id.eq(f.runtime_phase_id),
-                    steps::should_execute.eq(f.should_execute),
-                    steps::execute_anytime.eq(f.execute_anytime),
-                    steps::start_by.eq(f.start_by),
-                    steps::complete_by.eq(f.complete_by),
-                    steps::category_id.eq(f.category_id),
-                    steps::work_task_id.eq(f.work_task_id),
-                    steps::location_detail.eq(&f.location_detail),
-                    steps::estimate.eq(f.estimate),
-                    steps::different_level_from_previous.eq(f.different_level_from_previous),
-                    steps::ready_at.eq(stamps.ready_at),
-                    steps::work_started_at.eq(stamps.work_started_at),
-                    steps::work_finished_at.eq(stamps.work_finished_at),
-                    steps::updated_at.eq(now),
-                ),
+            .set(StepWrite::new(
+                &fields,
+                prepared.state,
+                position,
+                stamps,
+                now,
             ))
             .execute(conn)?;
         prepared.write_related(conn, id, changes)?;
@@ -367,6 +281,142 @@ struct Stamps {
     ready_at: Option<NaiveDateTime>,
     work_started_at: Option<NaiveDateTime>,
     work_finished_at: Option<NaiveDateTime>,
+}
+
+/// Every column a step's create, update or copy writes (all but id and created_at), from
+/// validated fields: the one list of a step's columns on the way in.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = steps, treat_none_as_null = true)]
+struct StepWrite<'a> {
+    name: Option<&'a str>,
+    description: Option<&'a str>,
+    aasm_state: &'static str,
+    position: i64,
+    request_id: Option<i64>,
+    procedure_id: Option<i64>,
+    parent_id: Option<i64>,
+    owner_id: Option<i64>,
+    owner_type: Option<&'a str>,
+    manual: bool,
+    procedure: bool,
+    script_id: Option<i64>,
+    script_type: Option<&'a str>,
+    installed_component_id: Option<i64>,
+    component_id: Option<i64>,
+    component_version: Option<&'a str>,
+    own_version: bool,
+    version_tag_id: Option<i64>,
+    custom_ticket_id: Option<i64>,
+    release_content_item_id: Option<i64>,
+    change_request_id: Option<i64>,
+    completion_state: Option<&'a str>,
+    on_plan: bool,
+    package_template_id: Option<i64>,
+    package_template_properties: Option<&'a str>,
+    phase_id: Option<i64>,
+    runtime_phase_id: Option<i64>,
+    should_execute: bool,
+    execute_anytime: bool,
+    start_by: Option<NaiveDateTime>,
+    complete_by: Option<NaiveDateTime>,
+    category_id: Option<i64>,
+    work_task_id: Option<i64>,
+    location_detail: Option<&'a str>,
+    estimate: Option<i64>,
+    different_level_from_previous: bool,
+    ready_at: Option<NaiveDateTime>,
+    work_started_at: Option<NaiveDateTime>,
+    work_finished_at: Option<NaiveDateTime>,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> StepWrite<'a> {
+    fn new(
+        f: &'a StepFields,
+        state: StepState,
+        position: i64,
+        stamps: Stamps,
+        updated_at: NaiveDateTime,
+    ) -> Self {
+        StepWrite {
+            name: f.name.as_deref(),
+            description: f.description.as_deref(),
+            aasm_state: state.name(),
+            position,
+            request_id: f.request_id,
+            procedure_id: f.procedure_id,
+            parent_id: f.parent_id,
+            owner_id: f.owner_id,
+            owner_type: f.owner_type.as_deref(),
+            manual: f.manual,
+            procedure: f.procedure,
+            script_id: f.script_id,
+            script_type: f.script_type.as_deref(),
+            installed_component_id: f.installed_component_id,
+            component_id: f.component_id,
+            component_version: f.component_version.as_deref(),
+            own_version: f.own_version,
+            version_tag_id: f.version_tag_id,
+            custom_ticket_id: f.custom_ticket_id,
+            release_content_item_id: f.release_content_item_id,
+            change_request_id: f.change_request_id,
+            completion_state: f.completion_state.as_deref(),
+            on_plan: f.on_plan,
+            package_template_id: f.package_template_id,
+            package_template_properties: f.package_template_properties.as_deref(),
+            phase_id: f.phase_id,
+            runtime_phase_id: f.runtime_phase_id,
+            should_execute: f.should_execute,
+            execute_anytime: f.execute_anytime,
+            start_by: f.start_by,
+            complete_by: f.complete_by,
+            category_id: f.category_id,
+            work_task_id: f.work_task_id,
+            location_detail: f.location_detail.as_deref(),
+            estimate: f.estimate,
+            different_level_from_previous: f.different_level_from_previous,
+            ready_at: stamps.ready_at,
+            work_started_at: stamps.work_started_at,
+            work_finished_at: stamps.work_finished_at,
+            updated_at,
+        }
+    }
+}
+
+/// Inserts a new, locked step that has not run (a procedure's copy); returns its id.
+pub(crate) fn insert_locked(
+    conn: &mut AnyConnection,
+    fields: &StepFields,
+    position: i64,
+    now: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    let write = StepWrite::new(fields, StepState::Locked, position, Stamps::default(), now);
+    Ok(diesel::insert_into(steps::table)
+        .values((write, steps::created_at.eq(now)))
+        .returning(steps::id)
+        .get_result(conn)?)
+}
+
+/// The position a new top-level step of the request takes: after the last.
+pub(crate) fn next_in_request(
+    conn: &mut AnyConnection,
+    request_id: i64,
+) -> Result<i64, StoreError> {
+    next_position(conn, Scope::Request(request_id), None)
+}
+
+/// A free-floating procedure's own steps (no request, no parent), in order, with their ids.
+pub(crate) fn of_procedure(
+    conn: &mut AnyConnection,
+    procedure_id: i64,
+) -> Result<Vec<Step>, StoreError> {
+    let rows: Vec<StepRow> = steps::table
+        .filter(steps::procedure_id.eq(procedure_id))
+        .filter(steps::parent_id.is_null())
+        .filter(steps::request_id.is_null())
+        .order((steps::position, steps::id))
+        .load(conn)?;
+    Ok(rows.into_iter().map(Step::from).collect())
 }
 
 /// A write that passed every check: the state it leads to and what else it changes.
