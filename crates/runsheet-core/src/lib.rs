@@ -11,6 +11,7 @@ pub mod errors;
 pub mod filters;
 pub mod group;
 pub mod installed_component;
+pub mod job_run;
 pub mod notification;
 pub mod params;
 pub mod phase;

@@ -30,6 +30,12 @@ struct JobRunRow {
     finished_at: Option<NaiveDateTime>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    /// The queue's bookkeeping (which runner holds the run, and when it last said so): not
+    /// part of a job run's representation.
+    #[allow(dead_code)]
+    runner_id: Option<String>,
+    #[allow(dead_code)]
+    heartbeat_at: Option<NaiveDateTime>,
 }
 
 impl From<JobRunRow> for JobRun {

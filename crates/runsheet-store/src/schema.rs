@@ -120,6 +120,8 @@ diesel::table! {
         finished_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        runner_id -> Nullable<Text>,
+        heartbeat_at -> Nullable<Timestamp>,
     }
 }
 
