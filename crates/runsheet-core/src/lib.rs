@@ -21,6 +21,7 @@ pub mod request;
 pub mod request_state;
 pub mod runtime_phase;
 pub mod script;
+pub mod sequence;
 pub mod server;
 pub mod server_level;
 pub mod step;

@@ -281,8 +281,10 @@ pub struct SideEffects {
     pub lock_steps_in: &'static [StepState],
     /// Problem steps are force-resolved (problem -> in_process).
     pub force_resolve_problem_steps: bool,
-    /// The request starts or resumes: its steps are to be sequenced (a later issue).
+    /// The request starts or resumes: its steps are sequenced (see [`crate::sequence`]).
     pub runs: bool,
+    /// Scripts of its steps that are queued or running are cancelled (and killed).
+    pub cancel_runs: bool,
 }
 
 impl SideEffects {
@@ -309,6 +311,7 @@ impl SideEffects {
             },
             RequestEvent::Cancel => SideEffects {
                 stamp_cancelled: true,
+                cancel_runs: true,
                 ..none
             },
             RequestEvent::Reopen => SideEffects {

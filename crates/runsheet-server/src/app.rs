@@ -67,10 +67,14 @@ fn ensure_first_admin(pool: &Pool, out: &mut impl Write) -> anyhow::Result<()> {
 
 /// `runsheet serve`: migrate, make sure someone can log in, listen until SIGINT (Ctrl-C) or
 /// SIGTERM, then let in-flight requests finish.
-pub async fn serve(settings: Settings) -> anyhow::Result<()> {
+pub async fn serve(settings: Settings, with_runner: bool) -> anyhow::Result<()> {
     let pool = open_database(&settings)?;
     let mut stdout = std::io::stdout();
     ensure_first_admin(&pool, &mut stdout)?;
+    let runner = match with_runner {
+        true => Some(runsheet_runner::start(pool.clone(), settings.runner()?)),
+        false => None,
+    };
     let state = web::Data::new(AppState::new(pool, &settings)?);
     // actix stops at once on SIGINT; ours waits for in-flight requests on both signals.
     let bound = HttpServer::new(move || build_app(state.clone()))
@@ -91,7 +95,38 @@ pub async fn serve(settings: Settings) -> anyhow::Result<()> {
         }
         handle.stop(true).await;
     });
-    server.await.context("server failed")?;
+    let served = server.await.context("server failed");
+    if let Some(runner) = runner {
+        // Blocking, and fine: the server has stopped; this waits for scripts to end.
+        runner.stop();
+    }
+    served?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `runsheet worker`: a runner alone, until SIGINT or SIGTERM.
+pub async fn work(settings: Settings) -> anyhow::Result<()> {
+    let pool = runsheet_store::connect(&settings.database_url, settings.pool_size)?;
+    {
+        let mut conn = pool.get().context("no database connection")?;
+        let pending = migrations::pending(&mut conn)?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database has {} pending migration(s): run `runsheet migrate` (or start `runsheet serve`) first",
+                pending.len()
+            );
+        }
+    }
+    let runner = runsheet_runner::start(pool, settings.runner()?);
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "runsheet worker {} running", runner.id())?;
+    stdout.flush()?;
+    match shutdown_signal().await {
+        Ok(signal) => tracing::info!(signal, "stopping: letting running scripts finish"),
+        Err(error) => tracing::error!(%error, "cannot listen for signals; stopping"),
+    }
+    runner.stop();
     tracing::info!("stopped");
     Ok(())
 }

@@ -20,6 +20,17 @@ Settings, each from the defaults, then the --config TOML file, then the environm
   request_number_base  RUNSHEET_REQUEST_NUMBER_BASE  1000     (a request's number is its id plus this)
   mail_url        RUNSHEET_MAIL_URL        file://mail            (smtp://HOST[:PORT], or file://DIR for one .eml per message)
   mail_from       RUNSHEET_MAIL_FROM       runsheet@localhost     (the sender of notifications)
+Running scripts (serve and worker):
+  results_dir     RUNSHEET_RESULTS_DIR     results                (output files and working directories)
+  script_commands (TOML table only)        empty                  ([script_commands] HudsonScript = \"/opt/hudson/run\")
+  script_path     RUNSHEET_SCRIPT_PATH     /usr/local/bin:/usr/bin:/bin  (PATH of scripts)
+  script_timeout_seconds  RUNSHEET_SCRIPT_TIMEOUT_SECONDS  3600  (then the process group is killed)
+  output_cap_bytes  RUNSHEET_OUTPUT_CAP_BYTES  65536            (stdout and stderr kept on a job run, each)
+  max_concurrent_runs  RUNSHEET_MAX_CONCURRENT_RUNS  4          (scripts one runner runs at once)
+  runner_heartbeat_seconds  RUNSHEET_RUNNER_HEARTBEAT_SECONDS  5
+  runner_stale_after_seconds  RUNSHEET_RUNNER_STALE_AFTER_SECONDS  30  (a silent runner's runs end as interrupted)
+  runner_poll_seconds  RUNSHEET_RUNNER_POLL_SECONDS  0.2        (how often an idle runner looks for work)
+  runner_shutdown_grace_seconds  RUNSHEET_RUNNER_SHUTDOWN_GRACE_SECONDS  10  (on stop, before scripts are killed)
 Unknown keys in the file are an error.";
 
 /// runsheet: release process management, serving the REST API v1.
@@ -35,10 +46,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Apply pending migrations, then serve the API. On an empty database, first creates
-    /// the admin user `admin` and prints its API token once.
+    /// Apply pending migrations, then serve the API, with a runner of automated steps
+    /// inside. On an empty database, first creates the admin user `admin` and prints its
+    /// API token once.
     #[command(after_help = SETTINGS_HELP)]
-    Serve,
+    Serve {
+        /// Serve the API only; scripts are run by `runsheet worker` processes.
+        #[arg(long)]
+        no_runner: bool,
+    },
+    /// Run automated steps' scripts only (no API), beside servers and other workers on the
+    /// same database. The database must be migrated already.
+    #[command(after_help = SETTINGS_HELP)]
+    Worker,
     /// Apply pending database migrations and exit.
     #[command(after_help = SETTINGS_HELP)]
     Migrate,
@@ -77,7 +97,10 @@ pub fn run() -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings.log)?;
     match cli.command {
-        Command::Serve => actix_web::rt::System::new().block_on(app::serve(settings)),
+        Command::Serve { no_runner } => {
+            actix_web::rt::System::new().block_on(app::serve(settings, !no_runner))
+        }
+        Command::Worker => actix_web::rt::System::new().block_on(app::work(settings)),
         Command::Migrate => {
             app::open_database(&settings)?;
             println!("migrations are up to date");

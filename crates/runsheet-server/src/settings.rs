@@ -4,9 +4,11 @@ use anyhow::{bail, Context};
 use chrono_tz::Tz;
 use config::{Config, Environment, File, FileFormat};
 use runsheet_format::Format;
+use runsheet_runner::RunnerSettings;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Everything runsheet can be told. Every key may stand in the TOML file and as
 /// `RUNSHEET_<KEY>` in the environment (upper case), which wins over the file.
@@ -34,6 +36,28 @@ pub struct Settings {
     pub mail_url: String,
     /// The sender of notification mail.
     pub mail_from: String,
+    /// Where scripts' output files and working directories go.
+    pub results_dir: String,
+    /// The command that runs each script type other than `General` (a TOML table, e.g.
+    /// `[script_commands]` `HudsonScript = "/opt/hudson/run"`); it gets the script's file
+    /// as its last argument. A type with no command fails its runs with a message.
+    pub script_commands: BTreeMap<String, String>,
+    /// `PATH` in a script's otherwise empty environment.
+    pub script_path: String,
+    /// A script running longer is killed with its whole process group.
+    pub script_timeout_seconds: f64,
+    /// How much of stdout and of stderr a job run's record keeps (the last part).
+    pub output_cap_bytes: usize,
+    /// Scripts one runner runs at once; the rest wait as `Starting`, oldest first.
+    pub max_concurrent_runs: usize,
+    /// How often a runner renews its claim on what it runs.
+    pub runner_heartbeat_seconds: f64,
+    /// A run whose runner has not renewed it for this long is ended as interrupted.
+    pub runner_stale_after_seconds: f64,
+    /// How often an idle runner looks for queued runs.
+    pub runner_poll_seconds: f64,
+    /// On stop, how long running scripts may go on before they are killed.
+    pub runner_shutdown_grace_seconds: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +89,16 @@ impl Default for Settings {
             request_number_base: 1000,
             mail_url: "file://mail".into(),
             mail_from: "runsheet@localhost".into(),
+            results_dir: "results".into(),
+            script_commands: BTreeMap::new(),
+            script_path: "/usr/local/bin:/usr/bin:/bin".into(),
+            script_timeout_seconds: 3600.0,
+            output_cap_bytes: 64 * 1024,
+            max_concurrent_runs: 4,
+            runner_heartbeat_seconds: 5.0,
+            runner_stale_after_seconds: 30.0,
+            runner_poll_seconds: 0.2,
+            runner_shutdown_grace_seconds: 10.0,
         }
     }
 }
@@ -114,7 +148,50 @@ impl Settings {
         if self.pool_size == 0 {
             bail!("pool_size must be at least 1");
         }
+        if self.max_concurrent_runs == 0 {
+            bail!("max_concurrent_runs must be at least 1");
+        }
+        for (name, seconds) in [
+            ("script_timeout_seconds", self.script_timeout_seconds),
+            ("runner_heartbeat_seconds", self.runner_heartbeat_seconds),
+            (
+                "runner_stale_after_seconds",
+                self.runner_stale_after_seconds,
+            ),
+            ("runner_poll_seconds", self.runner_poll_seconds),
+        ] {
+            duration(name, seconds)?;
+        }
+        if self.runner_shutdown_grace_seconds < 0.0
+            || !self.runner_shutdown_grace_seconds.is_finite()
+        {
+            bail!("runner_shutdown_grace_seconds must be 0 or more");
+        }
+        // A live runner must never look dead: it renews well within the limit.
+        if self.runner_stale_after_seconds < 2.0 * self.runner_heartbeat_seconds {
+            bail!("runner_stale_after_seconds must be at least twice runner_heartbeat_seconds");
+        }
         Ok(())
+    }
+
+    /// How this process's runner runs scripts.
+    pub fn runner(&self) -> anyhow::Result<RunnerSettings> {
+        Ok(RunnerSettings {
+            results_dir: PathBuf::from(&self.results_dir),
+            script_commands: self.script_commands.clone(),
+            script_path: self.script_path.clone(),
+            output_cap_bytes: self.output_cap_bytes,
+            script_timeout: duration("script_timeout_seconds", self.script_timeout_seconds)?,
+            max_concurrent_runs: self.max_concurrent_runs,
+            heartbeat: duration("runner_heartbeat_seconds", self.runner_heartbeat_seconds)?,
+            stale_after: duration(
+                "runner_stale_after_seconds",
+                self.runner_stale_after_seconds,
+            )?,
+            poll: duration("runner_poll_seconds", self.runner_poll_seconds)?,
+            shutdown_grace: Duration::try_from_secs_f64(self.runner_shutdown_grace_seconds)?,
+            request_number_base: self.request_number_base,
+        })
     }
 
     pub fn tz(&self) -> anyhow::Result<Tz> {
@@ -132,6 +209,14 @@ impl Settings {
             Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+/// A positive number of seconds.
+fn duration(name: &str, seconds: f64) -> anyhow::Result<Duration> {
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => bail!("{name} must be a positive number of seconds, not {seconds}"),
     }
 }
 
@@ -241,5 +326,41 @@ mod tests {
                 .unwrap_err()
         );
         assert!(err.contains("/nonexistent/runsheet.toml"), "{err}");
+        let err = format!(
+            "{:#}",
+            Settings::load_from(None, env(&[("RUNSHEET_SCRIPT_TIMEOUT_SECONDS", "-1")]))
+                .unwrap_err()
+        );
+        assert!(err.contains("script_timeout_seconds"), "{err}");
+        let err = format!(
+            "{:#}",
+            Settings::load_from(
+                None,
+                env(&[
+                    ("RUNSHEET_RUNNER_HEARTBEAT_SECONDS", "10"),
+                    ("RUNSHEET_RUNNER_STALE_AFTER_SECONDS", "15")
+                ])
+            )
+            .unwrap_err()
+        );
+        assert!(err.contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn the_runner_settings_come_from_the_file() {
+        let f = file(
+            "results_dir = \"/var/runsheet\"\nscript_timeout_seconds = 1.5\n\
+             max_concurrent_runs = 2\n[script_commands]\nHudsonScript = \"/opt/hudson/run\"\n",
+        );
+        let runner = Settings::load_from(Some(f.path()), env(&[]))
+            .unwrap()
+            .runner()
+            .unwrap();
+        assert_eq!(runner.results_dir, PathBuf::from("/var/runsheet"));
+        assert_eq!(runner.script_timeout, Duration::from_millis(1500));
+        assert_eq!(runner.max_concurrent_runs, 2);
+        assert_eq!(runner.script_commands["HudsonScript"], "/opt/hudson/run");
+        let defaults = Settings::default().runner().unwrap();
+        assert_eq!(defaults, RunnerSettings::default());
     }
 }

@@ -17,6 +17,7 @@ pub mod components;
 pub mod connection;
 pub mod environments;
 pub mod error;
+pub mod execution;
 pub mod groups;
 pub mod installed_components;
 pub mod job_runs;

@@ -8,7 +8,7 @@
 use crate::error::StoreError;
 use crate::schema::{apps, components, environments, request_apps, requests, steps, users};
 use crate::sql::IN_CHUNK;
-use crate::{transaction, AnyConnection};
+use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
@@ -314,17 +314,19 @@ pub fn create(
             set_apps(conn, id, app_ids)?;
         }
         if changes.aasm_event.is_some() || changes.aasm_state.is_some() {
-            transition(conn, id, RequestState::Created, changes)?;
+            transition(conn, id, RequestState::Created, changes, user_id)?;
         }
         find(conn, id)
     })
 }
 
-/// PUT: attributes and the event, together or not at all.
+/// PUT: attributes and the event, together or not at all. `user_id` (the API user) is who
+/// starts the automated steps the event sets going.
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
     changes: &RequestChanges,
+    user_id: i64,
 ) -> Result<RequestRecord, StoreError> {
     transaction::write(conn, |conn| {
         let current = find(conn, id)?.request;
@@ -342,7 +344,7 @@ pub fn update(
             set_apps(conn, id, app_ids)?;
         }
         if let Some(event) = event {
-            fire(conn, &current, event)?;
+            fire(conn, &current, event, Some(user_id))?;
         }
         find(conn, id)
     })
@@ -354,7 +356,7 @@ pub fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<RequestRecord
     transaction::write(conn, |conn| {
         let current = find(conn, id)?.request;
         if current.aasm_state.is_soft_deleted_on_delete() {
-            fire(conn, &current, RequestEvent::SoftDelete)?;
+            fire(conn, &current, RequestEvent::SoftDelete, None)?;
             return find(conn, id).map(Some);
         }
         // Children of procedure steps go with their parent (ON DELETE CASCADE).
@@ -372,22 +374,42 @@ fn transition(
     id: i64,
     from: RequestState,
     changes: &RequestChanges,
+    user_id: i64,
 ) -> Result<(), StoreError> {
     let event = changes
         .event(from)
         .map_err(|e| StoreError::Invalid(e.into_errors()))?;
     if let Some(event) = event {
         let current = find(conn, id)?.request;
-        fire(conn, &current, event)?;
+        fire(conn, &current, event, Some(user_id))?;
     }
     Ok(())
 }
 
-/// Changes the state by `event` and applies what the event does besides.
+/// Fires `event` when the request's state allows it (the engine's moves: a run's problem,
+/// the last step done); returns whether it did.
+pub(crate) fn fire_if_allowed(
+    conn: &mut AnyConnection,
+    id: i64,
+    event: RequestEvent,
+) -> Result<bool, StoreError> {
+    let row: Option<RequestRow> = requests::table.find(id).first(conn).optional()?;
+    let Some(row) = row else { return Ok(false) };
+    let current = Request::try_from(row)?;
+    if current.aasm_state.fire(event).is_err() {
+        return Ok(false);
+    }
+    fire(conn, &current, event, None)?;
+    Ok(true)
+}
+
+/// Changes the state by `event` and applies what the event does besides; `user_id` starts
+/// the automated steps it sets going.
 fn fire(
     conn: &mut AnyConnection,
     current: &Request,
     event: RequestEvent,
+    user_id: Option<i64>,
 ) -> Result<(), StoreError> {
     let to = current
         .aasm_state
@@ -440,6 +462,8 @@ fn fire(
         set_step_states(conn, id, &from, StepState::Locked, now)?;
     }
     if effects.force_resolve_problem_steps {
+        // Automated steps in problem run their scripts again, as new job runs.
+        let rerun = automated_steps_in_problem(conn, id)?;
         set_step_states(
             conn,
             id,
@@ -447,21 +471,31 @@ fn fire(
             StepState::InProcess,
             now,
         )?;
+        for step_id in rerun {
+            execution::enqueue(conn, step_id, user_id)?;
+        }
+    }
+    if effects.cancel_runs {
+        execution::cancel_runs_of_request(conn, id)?;
     }
     if effects.runs {
-        request_started_or_resumed(conn, id)?;
+        execution::advance(conn, id, user_id)?;
     }
     Ok(())
 }
 
-/// Where a request has started, been taken off hold or resolved: the place to sequence its
-/// steps into phases and run automation (a later issue). Runs inside the event's
-/// transaction, after the request's state has changed.
-pub fn request_started_or_resumed(
-    _conn: &mut AnyConnection,
-    _request_id: i64,
-) -> Result<(), StoreError> {
-    Ok(())
+fn automated_steps_in_problem(
+    conn: &mut AnyConnection,
+    request_id: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let ids = [request_id];
+    Ok(steps::table
+        .filter(steps_of_requests!(&ids[..]))
+        .filter(steps::aasm_state.eq(StepState::Problem.name()))
+        .filter(steps::manual.eq(false))
+        .filter(steps::procedure.eq(false))
+        .select(steps::id)
+        .load(conn)?)
 }
 
 /// Moves the request's steps (and their children) in any of `from` to `to`.

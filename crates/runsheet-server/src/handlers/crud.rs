@@ -48,7 +48,9 @@ pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
     let context = context(&api);
     let changes = api.changes(|body| R::parse_changes(body, &context))?;
-    let record = api.db(move |conn| R::update(conn, id, &changes)).await?;
+    let record = api
+        .db(move |conn| R::update(conn, id, &changes, &context))
+        .await?;
     api.record(
         StatusCode::ACCEPTED,
         R::SINGULAR,

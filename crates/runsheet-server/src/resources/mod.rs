@@ -14,12 +14,13 @@ use runsheet_format::{Node, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
-/// What reading and creating a record may need besides the body.
+/// What reading and writing a record may need besides the body.
 #[derive(Debug, Clone, Copy)]
 pub struct Context {
     /// The zone times without an offset are read in.
     pub tz: Tz,
-    /// The API user: the default owner of what it creates.
+    /// The API user: the default owner of what it creates, and who starts the scripts its
+    /// changes set going.
     pub user_id: i64,
 }
 
@@ -53,6 +54,7 @@ pub trait Resource: 'static {
         conn: &mut AnyConnection,
         id: i64,
         changes: &Self::Changes,
+        context: &Context,
     ) -> Result<Self::Record, StoreError>;
     /// What DELETE leaves: the record when it stays (deactivated), `None` when it is gone.
     fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<Self::Record>, StoreError>;
@@ -107,6 +109,7 @@ macro_rules! resource {
                 conn: &mut AnyConnection,
                 id: i64,
                 changes: &Self::Changes,
+                _: &$crate::resources::Context,
             ) -> Result<Self::Record, StoreError> {
                 use $store as store;
                 store::update(conn, id, changes)

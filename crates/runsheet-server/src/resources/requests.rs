@@ -53,8 +53,9 @@ impl Resource for Requests {
         conn: &mut AnyConnection,
         id: i64,
         changes: &RequestChanges,
+        context: &Context,
     ) -> Result<RequestRecord, StoreError> {
-        store::update(conn, id, changes)
+        store::update(conn, id, changes, context.user_id)
     }
     /// A cancelled or complete request is soft-deleted (and shown); any other is destroyed.
     fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<RequestRecord>, StoreError> {

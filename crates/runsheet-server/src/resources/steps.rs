@@ -50,8 +50,9 @@ impl Resource for Steps {
         conn: &mut AnyConnection,
         id: i64,
         changes: &StepChanges,
+        context: &Context,
     ) -> Result<StepRecord, StoreError> {
-        store::update(conn, id, changes)
+        store::update(conn, id, changes, context.user_id)
     }
     /// The step is gone (202, no body); its later siblings move up one.
     fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<StepRecord>, StoreError> {

@@ -9,7 +9,7 @@ use crate::schema::{
     users, work_tasks,
 };
 use crate::sql::IN_CHUNK;
-use crate::{transaction, AnyConnection};
+use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
@@ -212,10 +212,13 @@ pub fn create(conn: &mut AnyConnection, changes: &StepChanges) -> Result<StepRec
     })
 }
 
+/// PUT: attributes and the event, together or not at all. `user_id` (the API user) is who
+/// starts the scripts the event sets going.
 pub fn update(
     conn: &mut AnyConnection,
     id: i64,
     changes: &StepChanges,
+    user_id: i64,
 ) -> Result<StepRecord, StoreError> {
     transaction::write(conn, |conn| {
         let current: Step = find_row(conn, id)?.into();
@@ -259,8 +262,41 @@ pub fn update(
             ))
             .execute(conn)?;
         prepared.write_related(conn, id, changes)?;
+        if let Some(event) = prepared.event {
+            after_event(conn, id, &fields, event, user_id)?;
+        }
         find(conn, id)
     })
+}
+
+/// What a step's event sets going: `start` (and a resolve) of an automated step runs its
+/// script as a new job run; a step done (or a resolve, which may resume the request) moves
+/// the request on: the next phase, or its end. Other events move nothing else, so a step
+/// locked by hand stays locked until the request next moves on.
+fn after_event(
+    conn: &mut AnyConnection,
+    id: i64,
+    fields: &StepFields,
+    event: StepEvent,
+    user_id: i64,
+) -> Result<(), StoreError> {
+    let runs_script = matches!(
+        event,
+        StepEvent::Start | StepEvent::Resolve | StepEvent::ForceResolve
+    );
+    if runs_script && !fields.manual && !fields.procedure {
+        execution::enqueue(conn, id, Some(user_id))?;
+    }
+    let moves_on = matches!(
+        event,
+        StepEvent::Done | StepEvent::Resolve | StepEvent::Start
+    );
+    if moves_on {
+        if let Some(request_id) = execution::request_of_step(conn, id)? {
+            execution::advance(conn, request_id, Some(user_id))?;
+        }
+    }
+    Ok(())
 }
 
 /// DELETE removes the step (its children, servers and property values go with it by the

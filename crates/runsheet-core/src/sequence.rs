@@ -1,0 +1,250 @@
+//! Sequencing a running request: which steps become ready, start by themselves or finish,
+//! and whether the request is done (behaviour.md, "Running a request").
+//!
+//! Steps of one parent (the request, or a procedure step) form phases in position order: a
+//! step with `different_level_from_previous` starts a new phase, one without joins the
+//! previous phase and runs beside it. The current phase is the first whose executable
+//! steps (`should_execute`) are not all complete. Its locked steps move: manual ones become
+//! ready and wait for people; automated ones and procedure steps start at once (a procedure
+//! step is a container: it runs its children the same way and completes when they are done).
+//! When no phase is left, the parent is done.
+
+use crate::step_state::StepState;
+
+/// What sequencing needs to know of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeqStep {
+    pub id: i64,
+    /// The procedure step it belongs to; `None` for a request's top-level steps.
+    pub parent_id: Option<i64>,
+    pub position: i64,
+    pub state: StepState,
+    pub should_execute: bool,
+    pub different_level_from_previous: bool,
+    pub manual: bool,
+    pub procedure: bool,
+}
+
+impl SeqStep {
+    /// An automated step: its script runs when it starts.
+    pub fn is_automated(&self) -> bool {
+        !self.manual && !self.procedure
+    }
+}
+
+/// One change to a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// locked -> ready: a manual step waits for someone to start it.
+    Ready(i64),
+    /// locked -> in_process at once: an automated step (its script is queued) or a
+    /// procedure step (its children are sequenced next).
+    Start(i64),
+    /// in_process -> complete: a procedure step whose children are all done.
+    Complete(i64),
+}
+
+/// The moves to make now, and whether the request has nothing left to do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub moves: Vec<Move>,
+    pub request_finished: bool,
+}
+
+/// What to do next for a started request with these steps (any order). Applying the moves
+/// can make more possible (a finished procedure completes its phase): plan again until a
+/// plan has no moves.
+pub fn plan(steps: &[SeqStep]) -> Plan {
+    let mut moves = Vec::new();
+    let done = walk(steps, None, &mut moves);
+    Plan {
+        request_finished: done && moves.is_empty(),
+        moves,
+    }
+}
+
+/// Sequences the children of `parent`; true when all of them are done.
+fn walk(steps: &[SeqStep], parent: Option<i64>, moves: &mut Vec<Move>) -> bool {
+    let mut children: Vec<&SeqStep> = steps.iter().filter(|s| s.parent_id == parent).collect();
+    children.sort_by_key(|s| (s.position, s.id));
+    for phase in phases(&children) {
+        let pending: Vec<&SeqStep> = phase
+            .iter()
+            .copied()
+            .filter(|s| s.should_execute && s.state != StepState::Complete)
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
+        for step in pending {
+            match step.state {
+                StepState::Locked if step.manual && !step.procedure => {
+                    moves.push(Move::Ready(step.id))
+                }
+                StepState::Locked => moves.push(Move::Start(step.id)),
+                StepState::InProcess if step.procedure && walk(steps, Some(step.id), moves) => {
+                    moves.push(Move::Complete(step.id));
+                }
+                // Ready, running, blocked or in problem: people or the runner move it.
+                _ => {}
+            }
+        }
+        return false;
+    }
+    true
+}
+
+/// Splits siblings (in order) into phases.
+fn phases<'a>(children: &[&'a SeqStep]) -> Vec<Vec<&'a SeqStep>> {
+    let mut phases: Vec<Vec<&SeqStep>> = Vec::new();
+    for &step in children {
+        match phases.last_mut() {
+            Some(phase) if !step.different_level_from_previous => phase.push(step),
+            _ => phases.push(vec![step]),
+        }
+    }
+    phases
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use StepState::*;
+
+    fn step(id: i64, state: StepState) -> SeqStep {
+        SeqStep {
+            id,
+            parent_id: None,
+            position: id,
+            state,
+            should_execute: true,
+            different_level_from_previous: true,
+            manual: true,
+            procedure: false,
+        }
+    }
+
+    fn parallel(mut s: SeqStep) -> SeqStep {
+        s.different_level_from_previous = false;
+        s
+    }
+
+    fn automated(mut s: SeqStep) -> SeqStep {
+        s.manual = false;
+        s
+    }
+
+    fn skipped(mut s: SeqStep) -> SeqStep {
+        s.should_execute = false;
+        s
+    }
+
+    fn child_of(parent: i64, mut s: SeqStep) -> SeqStep {
+        s.parent_id = Some(parent);
+        s
+    }
+
+    fn procedure(mut s: SeqStep) -> SeqStep {
+        s.procedure = true;
+        s
+    }
+
+    #[test]
+    fn starting_readies_the_first_phase_only() {
+        let steps = [step(1, Locked), step(2, Locked)];
+        assert_eq!(plan(&steps).moves, vec![Move::Ready(1)]);
+    }
+
+    #[test]
+    fn steps_that_join_the_previous_phase_run_beside_it() {
+        let steps = [
+            step(1, Locked),
+            parallel(automated(step(2, Locked))),
+            step(3, Locked),
+        ];
+        assert_eq!(plan(&steps).moves, vec![Move::Ready(1), Move::Start(2)]);
+    }
+
+    #[test]
+    fn a_phase_waits_for_all_its_steps() {
+        let steps = [
+            step(1, Complete),
+            parallel(step(2, InProcess)),
+            step(3, Locked),
+        ];
+        assert_eq!(plan(&steps), Plan::default());
+    }
+
+    #[test]
+    fn completing_a_phase_readies_the_next() {
+        let steps = [
+            step(1, Complete),
+            parallel(step(2, Complete)),
+            step(3, Locked),
+        ];
+        assert_eq!(plan(&steps).moves, vec![Move::Ready(3)]);
+    }
+
+    #[test]
+    fn steps_not_to_execute_are_passed_over() {
+        let steps = [skipped(step(1, Locked)), step(2, Locked)];
+        assert_eq!(plan(&steps).moves, vec![Move::Ready(2)]);
+        let only_skipped = [step(1, Complete), skipped(step(2, Locked))];
+        assert!(plan(&only_skipped).request_finished);
+    }
+
+    #[test]
+    fn the_request_finishes_when_nothing_is_left() {
+        assert!(plan(&[step(1, Complete), step(2, Complete)]).request_finished);
+        assert!(plan(&[]).request_finished);
+        assert!(!plan(&[step(1, Complete), step(2, Ready)]).request_finished);
+    }
+
+    #[test]
+    fn steps_in_problem_or_blocked_hold_their_phase() {
+        for state in [Problem, Blocked, Ready, BeingResolved] {
+            let steps = [step(1, state), step(2, Locked)];
+            assert_eq!(plan(&steps), Plan::default(), "{state:?}");
+        }
+    }
+
+    #[test]
+    fn positions_not_ids_give_the_order() {
+        let mut first = step(9, Locked);
+        first.position = 1;
+        let mut second = step(1, Locked);
+        second.position = 2;
+        assert_eq!(plan(&[second, first]).moves, vec![Move::Ready(9)]);
+    }
+
+    #[test]
+    fn a_procedure_step_starts_then_runs_its_children_in_phases() {
+        let locked = [
+            procedure(step(1, Locked)),
+            child_of(1, step(2, Locked)),
+            child_of(1, step(3, Locked)),
+            step(4, Locked),
+        ];
+        assert_eq!(plan(&locked).moves, vec![Move::Start(1)]);
+        let started = [
+            procedure(step(1, InProcess)),
+            child_of(1, automated(step(2, Locked))),
+            child_of(1, parallel(step(3, Locked))),
+            step(4, Locked),
+        ];
+        assert_eq!(plan(&started).moves, vec![Move::Start(2), Move::Ready(3)]);
+    }
+
+    #[test]
+    fn a_procedure_completes_when_its_children_are_done() {
+        let steps = [
+            procedure(step(1, InProcess)),
+            child_of(1, step(2, Complete)),
+            child_of(1, skipped(step(3, Locked))),
+            step(4, Locked),
+        ];
+        let plan = plan(&steps);
+        assert_eq!(plan.moves, vec![Move::Complete(1)]);
+        assert!(!plan.request_finished);
+    }
+}

@@ -1,0 +1,133 @@
+//! The end of a run, and what it does to its step and request: `Complete` finishes the
+//! step and moves the request on; `Problem` puts both in problem.
+
+use super::{advance, request_of_step};
+use crate::error::StoreError;
+use crate::requests;
+use crate::schema::{job_runs, steps};
+use crate::{transaction, AnyConnection};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use runsheet_core::job_run::Status;
+use runsheet_core::request_state::RequestEvent;
+use runsheet_core::step_state::StepState;
+use runsheet_core::time;
+use runsheet_core::transition::Machine;
+
+/// How a run ended, with what the record keeps of its output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    pub stdout: String,
+    /// For a problem, ends with the reason.
+    pub stderr: String,
+}
+
+impl Outcome {
+    pub fn complete(stdout: String, stderr: String) -> Outcome {
+        Outcome {
+            status: Status::Complete,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// A problem: the reason goes on its own line after what the script wrote to stderr.
+    pub fn problem(stdout: String, mut stderr: String, reason: &str) -> Outcome {
+        if !stderr.is_empty() && !stderr.ends_with('\n') {
+            stderr.push('\n');
+        }
+        stderr.push_str(reason);
+        Outcome {
+            status: Status::Problem,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// Records the end of run `id` held by `runner_id` and moves its step and request, in one
+/// transaction. With `stale_before`, only if its heartbeat is still older than that (the
+/// reaper's condition). False, and nothing changed, when the run is no longer this
+/// runner's (cancelled or reaped meanwhile).
+pub fn record(
+    conn: &mut AnyConnection,
+    id: i64,
+    runner_id: &str,
+    outcome: &Outcome,
+    stale_before: Option<NaiveDateTime>,
+) -> Result<bool, StoreError> {
+    transaction::write(conn, |conn| {
+        let now = time::now();
+        let mut held = job_runs::table
+            .filter(job_runs::id.eq(id))
+            .filter(job_runs::runner_id.eq(runner_id))
+            .filter(job_runs::status.eq_any(Status::running(true)))
+            .into_boxed();
+        if let Some(before) = stale_before {
+            held = held.filter(job_runs::heartbeat_at.lt(before));
+        }
+        let ids: Vec<i64> = held.select(job_runs::id).load(conn)?;
+        if ids.is_empty() {
+            return Ok(false);
+        }
+        diesel::update(job_runs::table.filter(job_runs::id.eq_any(&ids)))
+            .set((
+                job_runs::status.eq(outcome.status.name()),
+                job_runs::stdout.eq(&outcome.stdout),
+                job_runs::stderr.eq(&outcome.stderr),
+                job_runs::finished_at.eq(now),
+                job_runs::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        let (step_id, user_id): (Option<i64>, Option<i64>) = job_runs::table
+            .find(id)
+            .select((job_runs::step_id, job_runs::user_id))
+            .first(conn)?;
+        if let Some(step_id) = step_id {
+            move_step(conn, step_id, user_id, outcome.status, now)?;
+        }
+        Ok(true)
+    })
+}
+
+/// The step of a finished run, if it still waits for it (in process: people may have
+/// moved it by hand meanwhile, and then it is left alone).
+fn move_step(
+    conn: &mut AnyConnection,
+    step_id: i64,
+    user_id: Option<i64>,
+    status: Status,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let in_process = steps::table
+        .find(step_id)
+        .filter(steps::aasm_state.eq(StepState::InProcess.name()));
+    let moved = match status {
+        Status::Complete => diesel::update(in_process)
+            .set((
+                steps::aasm_state.eq(StepState::Complete.name()),
+                steps::work_finished_at.eq(now),
+                steps::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        Status::Problem => diesel::update(in_process)
+            .set((
+                steps::aasm_state.eq(StepState::Problem.name()),
+                steps::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        _ => 0,
+    };
+    if moved == 0 {
+        return Ok(());
+    }
+    let Some(request_id) = request_of_step(conn, step_id)? else {
+        return Ok(());
+    };
+    match status {
+        Status::Complete => advance(conn, request_id, user_id),
+        _ => requests::fire_if_allowed(conn, request_id, RequestEvent::ProblemEncountered)
+            .map(|_| ()),
+    }
+}
