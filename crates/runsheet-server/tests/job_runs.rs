@@ -404,6 +404,7 @@ on_every_backend! {
             (Method::PATCH, format!("/v1/job_runs/{id}")),
             (Method::DELETE, format!("/v1/job_runs/{id}")),
             (Method::PUT, format!("/v1/job_runs/{}", id + 1)),
+            (Method::POST, format!("/v1/job_runs/{id}/output")),
         ];
         for (method, path) in attempts {
             let with = |token: &str| {
