@@ -7,6 +7,7 @@ pub mod error;
 pub mod handlers;
 pub mod middleware;
 pub mod notify;
+pub mod output;
 pub mod request;
 pub mod resources;
 pub mod response;

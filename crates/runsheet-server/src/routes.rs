@@ -3,7 +3,7 @@
 
 use crate::handlers::{crud, health, not_allowed};
 use crate::resources::{
-    catalog, infrastructure, notifications, requests, steps, Groups, Resource, Users,
+    catalog, infrastructure, job_runs, notifications, requests, steps, Groups, Resource, Users,
 };
 use actix_web::{guard, web, Route};
 
@@ -16,6 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     requests::configure(cfg);
     notifications::configure(cfg);
     steps::configure(cfg);
+    job_runs::configure(cfg);
 }
 
 /// GET, POST on the collection; GET, PUT, DELETE on a member; 405 for the rest.

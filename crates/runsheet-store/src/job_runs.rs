@@ -1,12 +1,13 @@
-//! Job runs: recording a notification, reading one back with its step and request, and
-//! reading what a notification's templates say of a step.
+//! Job runs: recording a notification, listing and reading them back with their step and
+//! request, and reading what a notification's templates say of a step.
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::IN_CHUNK;
+use crate::sql::{lower, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use runsheet_core::job_run::JobRunFilter;
 use runsheet_core::notification::{
     JobRun, JobRunRecord, JobRunRequest, JobRunStep, NewJobRun, Owner, RequestMail, StepMail,
     JOB_TYPE,
@@ -88,13 +89,62 @@ pub fn record_notification(
     })
 }
 
+/// GET /v1/job_runs: the runs the filter selects, by id, with their steps: two queries (and
+/// one more per thousand steps), whatever the number of runs.
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &JobRunFilter,
+) -> Result<Vec<JobRunRecord>, StoreError> {
+    let mut query = job_runs::table.into_boxed();
+    if let Some(running) = filter.currently_running {
+        let unfinished = JobRunFilter::unfinished_statuses();
+        query = if running {
+            query.filter(lower(job_runs::status).eq_any(unfinished))
+        } else {
+            query.filter(lower(job_runs::status).ne_all(unfinished))
+        };
+    }
+    if let Some(v) = &filter.status {
+        query = query.filter(lower(job_runs::status).eq_any(v.clone()));
+    }
+    if let Some(v) = &filter.run_key {
+        query = query.filter(job_runs::run_key.eq_any(v.clone()));
+    }
+    if let Some(v) = &filter.job_type {
+        query = query.filter(job_runs::job_type.eq_any(v.clone()));
+    }
+    if let Some(v) = &filter.process_id {
+        query = query.filter(job_runs::process_id.eq_any(v.clone()));
+    }
+    if let Some(v) = &filter.automation_id {
+        query = query.filter(job_runs::automation_id.eq_any(v.clone()));
+    }
+    if let Some(v) = &filter.user_id {
+        query = query.filter(job_runs::user_id.eq_any(v.clone()));
+    }
+    if let Some(v) = &filter.step_id {
+        query = query.filter(job_runs::step_id.eq_any(v.clone()));
+    }
+    let rows: Vec<JobRunRow> = query.order(job_runs::id).load(conn)?;
+    with_steps(conn, rows)
+}
+
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<JobRunRecord, StoreError> {
-    let row: JobRunRow = job_runs::table
+    let row = find_row(conn, id)?;
+    Ok(with_steps(conn, vec![row])?.remove(0))
+}
+
+/// The run alone, without its step: what its output needs (status, results_path).
+pub fn find_run(conn: &mut AnyConnection, id: i64) -> Result<JobRun, StoreError> {
+    find_row(conn, id).map(JobRun::from)
+}
+
+fn find_row(conn: &mut AnyConnection, id: i64) -> Result<JobRunRow, StoreError> {
+    job_runs::table
         .find(id)
         .first(conn)
         .optional()?
-        .ok_or(StoreError::NotFound)?;
-    Ok(with_steps(conn, vec![row])?.remove(0))
+        .ok_or(StoreError::NotFound)
 }
 
 /// The steps (with their requests) of many job runs, in one query per chunk of ids.

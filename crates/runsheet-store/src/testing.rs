@@ -225,8 +225,9 @@ mod tests {
 /// Fixtures for API tests of one area that need records of another: raw SQL both databases
 /// read, a few typed inserts, and a statement counter (diesel's instrumentation).
 pub mod fixtures {
-    use crate::schema::{job_runs, servers, steps};
+    use crate::schema::{job_runs, requests, servers, steps};
     use crate::{AnyConnection, StoreError};
+    use chrono::NaiveDateTime;
     use diesel::prelude::*;
     use runsheet_core::time;
 
@@ -319,16 +320,117 @@ pub mod fixtures {
 
     /// A job run of the script.
     pub fn job_run(conn: &mut AnyConnection, script_id: i64) -> Result<i64, StoreError> {
+        insert_job_run(
+            conn,
+            &NewRun {
+                automation_id: Some(script_id),
+                ..NewRun::default()
+            },
+        )
+    }
+
+    /// Every column of a job run a test may set; `Default` is a `Complete` automation run
+    /// with nothing else, created and updated now.
+    #[derive(Debug, Clone)]
+    pub struct NewRun<'a> {
+        pub job_type: &'a str,
+        pub status: &'a str,
+        pub run_key: Option<i64>,
+        pub automation_id: Option<i64>,
+        pub user_id: Option<i64>,
+        pub step_id: Option<i64>,
+        pub process_id: Option<i64>,
+        pub results_path: Option<&'a str>,
+        pub stdout: Option<&'a str>,
+        pub stderr: Option<&'a str>,
+        pub started_at: Option<NaiveDateTime>,
+        pub finished_at: Option<NaiveDateTime>,
+        /// `None`: now.
+        pub created_at: Option<NaiveDateTime>,
+        /// `None`: now.
+        pub updated_at: Option<NaiveDateTime>,
+    }
+
+    impl Default for NewRun<'_> {
+        fn default() -> Self {
+            NewRun {
+                job_type: "automation",
+                status: "Complete",
+                run_key: None,
+                automation_id: None,
+                user_id: None,
+                step_id: None,
+                process_id: None,
+                results_path: None,
+                stdout: None,
+                stderr: None,
+                started_at: None,
+                finished_at: None,
+                created_at: None,
+                updated_at: None,
+            }
+        }
+    }
+
+    pub fn insert_job_run(conn: &mut AnyConnection, run: &NewRun) -> Result<i64, StoreError> {
         let now = time::now();
         Ok(diesel::insert_into(job_runs::table)
             .values((
-                job_runs::job_type.eq("automation"),
-                job_runs::status.eq("Complete"),
-                job_runs::automation_id.eq(script_id),
-                job_runs::created_at.eq(now),
-                job_runs::updated_at.eq(now),
+                job_runs::job_type.eq(run.job_type),
+                job_runs::status.eq(run.status),
+                job_runs::run_key.eq(run.run_key),
+                job_runs::automation_id.eq(run.automation_id),
+                job_runs::user_id.eq(run.user_id),
+                job_runs::step_id.eq(run.step_id),
+                job_runs::process_id.eq(run.process_id),
+                job_runs::results_path.eq(run.results_path),
+                job_runs::stdout.eq(run.stdout),
+                job_runs::stderr.eq(run.stderr),
+                job_runs::started_at.eq(run.started_at),
+                job_runs::finished_at.eq(run.finished_at),
+                job_runs::created_at.eq(run.created_at.unwrap_or(now)),
+                job_runs::updated_at.eq(run.updated_at.unwrap_or(now)),
             ))
             .returning(job_runs::id)
+            .get_result(conn)?)
+    }
+
+    /// A named request in the given state.
+    pub fn request(
+        conn: &mut AnyConnection,
+        name: &str,
+        aasm_state: &str,
+    ) -> Result<i64, StoreError> {
+        let now = time::now();
+        Ok(diesel::insert_into(requests::table)
+            .values((
+                requests::name.eq(name),
+                requests::aasm_state.eq(aasm_state),
+                requests::created_at.eq(now),
+                requests::updated_at.eq(now),
+            ))
+            .returning(requests::id)
+            .get_result(conn)?)
+    }
+
+    /// A named step in the given state, in a request or in none.
+    pub fn named_step(
+        conn: &mut AnyConnection,
+        request_id: Option<i64>,
+        name: &str,
+        aasm_state: &str,
+    ) -> Result<i64, StoreError> {
+        let now = time::now();
+        Ok(diesel::insert_into(steps::table)
+            .values((
+                steps::request_id.eq(request_id),
+                steps::name.eq(name),
+                steps::aasm_state.eq(aasm_state),
+                steps::position.eq(1),
+                steps::created_at.eq(now),
+                steps::updated_at.eq(now),
+            ))
+            .returning(steps::id)
             .get_result(conn)?)
     }
 }

@@ -1,4 +1,5 @@
 use crate::{Node, Record, RenderOptions};
+use runsheet_core::job_run::JobRunOutput;
 use runsheet_core::notification::{JobRunRecord, JobRunRequest, JobRunStep};
 
 /// A job run as rest-job-runs.txt's sample shows it: its scalars, then its step (with the
@@ -22,6 +23,24 @@ pub fn job_run(record: &JobRunRecord, _options: &RenderOptions) -> Node {
         .field("updated_at", j.updated_at)
         .opt("step", record.step.as_ref().map(step))
         .into()
+}
+
+/// A piece of a run's output (GET /v1/job_runs/:id/output): not a model, so its fields come
+/// in the order they read best rather than alphabetically; the XML root is `output`.
+pub fn output(output: &JobRunOutput) -> Node {
+    Record::new()
+        .field("id", output.id)
+        .field("offset", offset(output.offset))
+        .field("next_offset", offset(output.next_offset))
+        .field("finished", output.finished)
+        .field("status", output.status.as_str())
+        .field("output", output.output.as_str())
+        .into()
+}
+
+/// Offsets are bounded by a file's length and the query's parser, both below `i64::MAX`.
+fn offset(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 fn step(step: &JobRunStep) -> Record {
@@ -184,5 +203,33 @@ mod tests {
             serde_json::from_slice(&to_json(&job_run(&record, &new_york()), &new_york()))
                 .expect("valid JSON");
         assert_eq!(value.get("step"), None);
+    }
+    fn output_sample() -> JobRunOutput {
+        JobRunOutput {
+            id: 1,
+            offset: 10,
+            next_offset: 17,
+            finished: false,
+            status: "Running".into(),
+            output: "a <b> & \u{e9}\r\n".into(),
+        }
+    }
+
+    #[test]
+    fn output_in_json() {
+        let rendered = to_json(&output(&output_sample()), &new_york());
+        assert_eq!(
+            String::from_utf8(rendered).expect("utf-8"),
+            r#"{"id":1,"offset":10,"next_offset":17,"finished":false,"status":"Running","output":"a <b> & é\r\n"}"#
+        );
+    }
+
+    #[test]
+    fn output_in_xml() {
+        let rendered = to_xml("output", &output(&output_sample()), &new_york());
+        assert_eq!(
+            String::from_utf8(rendered).expect("utf-8"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<output>\n  <id type=\"integer\">1</id>\n  <offset type=\"integer\">10</offset>\n  <next-offset type=\"integer\">17</next-offset>\n  <finished type=\"boolean\">false</finished>\n  <status>Running</status>\n  <output>a &lt;b&gt; &amp; \u{e9}&#13;\n</output>\n</output>\n"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod infrastructure;
+pub mod job_runs;
 pub mod notifications;
 pub mod requests;
 pub mod steps;
