@@ -174,6 +174,7 @@ fn read_properties(value: Value) -> Result<Vec<(String, Option<String>)>, ()> {
 }
 
 pub const FILTERS: &[FilterSpec] = &[
+    filters::text("name"),
     filters::int("app_id"),
     filters::int("component_id"),
     filters::int("environment_id"),
@@ -185,6 +186,9 @@ pub const FILTERS: &[FilterSpec] = &[
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstalledComponentFilter {
+    /// `name`, which every list takes (issue 6): an installed component has no name of its
+    /// own and goes by its component's, so this is `component_name` under the common name.
+    pub name: Option<Vec<String>>,
     pub app_id: Option<Vec<i64>>,
     pub component_id: Option<Vec<i64>>,
     pub environment_id: Option<Vec<i64>>,
@@ -198,6 +202,7 @@ impl InstalledComponentFilter {
     pub fn parse(raw: &Map<String, Value>) -> Result<InstalledComponentFilter, Errors> {
         let f = Filters::parse(raw, FILTERS)?;
         Ok(InstalledComponentFilter {
+            name: f.strs("name"),
             app_id: f.ints("app_id"),
             component_id: f.ints("component_id"),
             environment_id: f.ints("environment_id"),

@@ -166,6 +166,7 @@ pub(crate) fn set<T: Clone>(field: &mut T, change: &Option<T>) {
 }
 
 pub const FILTERS: &[FilterSpec] = &[
+    filters::text("name"),
     filters::text("first_name"),
     filters::text("last_name"),
     filters::text("email"),
@@ -178,6 +179,10 @@ pub const FILTERS: &[FilterSpec] = &[
 /// What GET /v1/users may ask for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UserFilter {
+    /// `name`, which every list takes (issue 6): a user's name is its login, the name that
+    /// identifies it (unique); exact, as every `name` filter is. The person's names have
+    /// their own filters, first_name and last_name.
+    pub name: Option<Vec<String>>,
     pub first_name: Option<Vec<String>>,
     pub last_name: Option<Vec<String>>,
     pub email: Option<Vec<String>>,
@@ -193,6 +198,7 @@ impl UserFilter {
     pub fn parse(raw: &Map<String, Value>) -> Result<UserFilter, Errors> {
         let f = Filters::parse(raw, FILTERS)?;
         Ok(UserFilter {
+            name: f.strs("name"),
             first_name: f.strs("first_name"),
             last_name: f.strs("last_name"),
             email: f.strs("email"),
@@ -315,6 +321,9 @@ mod tests {
         assert_eq!(filter.keyword.as_deref(), Some("jo"));
         assert_eq!(filter.active, vec![false]);
         assert!(UserFilter::parse(json!({"login": "x"}).as_object().unwrap()).is_err());
+        let filter =
+            UserFilter::parse(json!({"name": ["jo", "ann"]}).as_object().unwrap()).unwrap();
+        assert_eq!(filter.name, Some(vec!["jo".to_string(), "ann".to_string()]));
     }
 
     #[test]

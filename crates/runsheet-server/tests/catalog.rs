@@ -527,7 +527,10 @@ on_every_backend! {
         assert_eq!(listed(app.get_json(&q(format!("filters[version]=1&filters[environment_id]={prod}"))).await), [ids[2]]);
         assert_eq!(listed(app.get_json(&q("filters[app_name][]=Blog&filters[app_name][]=Shop&filters[component_name]=web".into())).await), [ids[0], ids[2]]);
         assert_eq!(app.get_json(&q("filters[version]=9".into())).await.status, 404);
-        assert_eq!(app.get_json(&q("filters[name]=x".into())).await.json(), json!({"name": ["is not a supported filter"]}));
+        // "Every resource's list takes a `name` filter (exact)" (issue 6): the component's.
+        assert_eq!(listed(app.get_json(&q("filters[name]=db".into())).await), [ids[1]]);
+        assert_eq!(app.get_json(&q("filters[name]=x".into())).await.status, 404);
+        assert_eq!(app.get_json(&q("filters[colour]=x".into())).await.json(), json!({"colour": ["is not a supported filter"]}));
         let xml = app.send(TestRequest::get().uri(&app.path("/v1/installed_components.xml"))).await.text();
         assert!(xml.contains("<installed-components type=\"array\">\n  <installed-component>"), "{xml}");
     }

@@ -406,6 +406,9 @@ on_every_backend! {
         let res = app.send(TestRequest::get().uri(&app.path("/v1/requests")).insert_header(("Accept", "application/json"))
             .set_json(json!({"filters": {"aasm_state": ["created"], "app_id": a2}}))).await;
         assert_eq!(ids(&res), vec![r2]);
+        // The filter picks requests; each one listed still shows all its apps.
+        let res = app.get_json(&format!("/v1/requests?filters[app_id]={a2}")).await;
+        assert_eq!(res.json()[0]["apps"], json!([{"id": a1, "name": "A1"}, {"id": a2, "name": "A2"}]));
 
         // "A list with nothing in it is a 404."
         let res = app.get_json(&format!("/v1/requests?filters[app_id]={a2}&filters[environment_id]={e1}")).await;
@@ -728,7 +731,9 @@ on_every_backend! {
     async fn showing_a_request_is_a_fixed_number_of_queries(app: TestApp) {
         let c = component(&app, "web");
         let small = make_request(&app, json!({"name": "small", "app_ids": [an_app(&app, "A")]})).await;
-        let large = make_request(&app, json!({"name": "large", "app_ids": [an_app(&app, "B")], "environment_id": environment(&app, "prod")})).await;
+        // Three apps: the first query gives one row per app.
+        let large_apps = [an_app(&app, "B"), an_app(&app, "C"), an_app(&app, "D")];
+        let large = make_request(&app, json!({"name": "large", "app_ids": large_apps, "environment_id": environment(&app, "prod")})).await;
         for position in 1..=3 {
             plain_step(&app, small, position, "locked");
         }
@@ -747,11 +752,15 @@ on_every_backend! {
         assert!(!few.is_empty(), "statements are counted");
         assert_eq!(few.len(), many.len(), "3 steps: {few:#?}\n60 steps: {many:#?}");
         // Besides the connection checks (SELECT 1) and the token's user: the request with
-        // its references, its apps, its steps.
+        // its references and apps, then its steps.
         let own = |all: &[String]| all.iter().filter(|q| q.as_str() != "SELECT 1" && !q.contains("api_key_prefix")).count();
-        assert_eq!(own(&many), 3, "{many:#?}");
+        assert_eq!(own(&few), 2, "{few:#?}");
+        assert_eq!(own(&many), 2, "{many:#?}");
         assert!(many.len() <= 6, "{many:#?}");
-        assert_eq!(show(&app, large).await["steps"].as_array().unwrap().len(), 65);
+        let shown = show(&app, large).await;
+        assert_eq!(shown["steps"].as_array().unwrap().len(), 65);
+        let app_ids: Vec<i64> = shown["apps"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect();
+        assert_eq!(app_ids, large_apps, "each app once, in id order");
 
         // A list: one query per kind of nested record, whatever the number of requests.
         let two = statements_of(&app, &seen, "/v1/requests").await;

@@ -73,7 +73,8 @@ pub fn list(
             ),
         );
     }
-    if let Some(v) = &filter.component_name {
+    // `name` is the component's name too; both given, both must match.
+    for v in [&filter.component_name, &filter.name].into_iter().flatten() {
         query = query.filter(
             ics::component_id.eq_any(
                 components::table

@@ -1,9 +1,9 @@
 //! Requests: queries, references, the state machine's events and their side effects.
 //!
-//! Showing a request is three queries whatever its steps (clients poll it): the request
-//! joined with its environment, owner and requestor; its apps; its steps (with their
-//! components' names). A list makes the same three once per chunk of requests, never one
-//! per row.
+//! Showing a request is two queries whatever its steps (clients poll it, issue 6: "one or
+//! two queries"): the request joined with its environment, owner, requestor and apps (one
+//! row per app); its steps (with their components' names). A list makes the first once and
+//! the second once per chunk of requests, never one per row.
 
 use crate::error::StoreError;
 use crate::schema::{apps, components, environments, request_apps, requests, steps, users};
@@ -76,18 +76,33 @@ impl TryFrom<RequestRow> for Request {
 
 type Person = (i64, String, String);
 
-/// A request's row with its environment, owner and requestor, when it has them.
-type RowWithReferences = (
+/// A request's row with its environment, owner and requestor, when it has them, and one of
+/// its apps: a request with three apps comes as three rows, one with none as one row.
+type JoinedRow = (
     RequestRow,
     Option<(i64, String)>,
     Option<Person>,
     Option<Person>,
+    Option<(i64, String)>,
 );
 
-diesel::alias!(users as owners: Owners, users as requestors: Requestors);
+/// A request with what the first query found: everything but its steps.
+struct WithReferences {
+    row: RequestRow,
+    environment: Option<(i64, String)>,
+    owner: Option<Person>,
+    requestor: Option<Person>,
+    apps: Vec<NamedRef>,
+}
 
-/// Requests with what they refer to, in one query: what a request shows besides its apps
-/// and steps.
+diesel::alias!(
+    users as owners: Owners,
+    users as requestors: Requestors,
+    request_apps as apps_of_requests: AppsOfRequests
+);
+
+/// Requests with what they refer to and their apps, in one query: what a request shows
+/// besides its steps. Rows come in request order, each request's apps in id order.
 macro_rules! with_references {
     () => {
         requests::table
@@ -96,6 +111,8 @@ macro_rules! with_references {
             .left_join(
                 requestors.on(requests::requestor_id.eq(requestors.field(users::id).nullable())),
             )
+            .left_join(request_apps::table)
+            .left_join(apps::table.on(apps::id.eq(request_apps::app_id)))
             .select((
                 requests::all_columns,
                 (environments::id, environments::name).nullable(),
@@ -111,8 +128,30 @@ macro_rules! with_references {
                     requestors.field(users::email),
                 )
                     .nullable(),
+                (apps::id, apps::name).nullable(),
             ))
+            .order((requests::id, apps::id.nullable()))
     };
+}
+
+/// Folds the rows of the joined query into one request each, with its apps. Rows of one
+/// request are adjacent: the query orders them by request.
+fn by_request(rows: Vec<JoinedRow>) -> Vec<WithReferences> {
+    let mut requests: Vec<WithReferences> = Vec::new();
+    for (row, environment, owner, requestor, app) in rows {
+        let app = app.map(|(id, name)| NamedRef { id, name });
+        match requests.last_mut() {
+            Some(last) if last.row.id == row.id => last.apps.extend(app),
+            _ => requests.push(WithReferences {
+                row,
+                environment,
+                owner,
+                requestor,
+                apps: app.into_iter().collect(),
+            }),
+        }
+    }
+    requests
 }
 
 pub fn list(
@@ -128,9 +167,14 @@ pub fn list(
         query = query.filter(requests::name.eq_any(v.clone()));
     }
     if let Some(v) = &filter.app_id {
-        let with_app = request_apps::table
-            .filter(request_apps::app_id.eq_any(v.clone()))
-            .select(request_apps::request_id);
+        // A subquery, not the joined apps: a request that has the app shows all its apps.
+        let with_app = apps_of_requests
+            .filter(
+                apps_of_requests
+                    .field(request_apps::app_id)
+                    .eq_any(v.clone()),
+            )
+            .select(apps_of_requests.field(request_apps::request_id));
         query = query.filter(requests::id.eq_any(with_app));
     }
     if let Some(v) = &filter.environment_id {
@@ -142,30 +186,28 @@ pub fn list(
     if let Some(v) = &filter.requestor_id {
         query = query.filter(requests::requestor_id.eq_any(v.clone()));
     }
-    let rows: Vec<RowWithReferences> = query.order(requests::id).load(conn)?;
-    with_nested(conn, rows)
+    let rows: Vec<JoinedRow> = query.load(conn)?;
+    with_nested(conn, by_request(rows))
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<RequestRecord, StoreError> {
-    let row: RowWithReferences = with_references!()
-        .filter(requests::id.eq(id))
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
-    with_nested(conn, vec![row])?
-        .pop()
-        .ok_or(StoreError::NotFound)
+    let rows: Vec<JoinedRow> = with_references!().filter(requests::id.eq(id)).load(conn)?;
+    let found = by_request(rows);
+    if found.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    with_nested(conn, found)?.pop().ok_or(StoreError::NotFound)
 }
 
-/// Loads the apps and steps of many requests: two queries per chunk of ids.
+/// Loads the steps of many requests: one query per chunk of ids.
 fn with_nested(
     conn: &mut AnyConnection,
-    rows: Vec<RowWithReferences>,
+    requests: Vec<WithReferences>,
 ) -> Result<Vec<RequestRecord>, StoreError> {
-    let mut records = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<RowWithReferences> = rows.by_ref().take(IN_CHUNK).collect();
+    let mut records = Vec::with_capacity(requests.len());
+    let mut requests = requests.into_iter().peekable();
+    while requests.peek().is_some() {
+        let chunk: Vec<WithReferences> = requests.by_ref().take(IN_CHUNK).collect();
         records.extend(nested_chunk(conn, chunk)?);
     }
     Ok(records)
@@ -173,33 +215,20 @@ fn with_nested(
 
 fn nested_chunk(
     conn: &mut AnyConnection,
-    rows: Vec<RowWithReferences>,
+    requests: Vec<WithReferences>,
 ) -> Result<Vec<RequestRecord>, StoreError> {
-    let ids: Vec<i64> = rows.iter().map(|(r, ..)| r.id).collect();
-    let request_app_rows: Vec<(i64, i64, String)> = request_apps::table
-        .inner_join(apps::table)
-        .filter(request_apps::request_id.eq_any(&ids))
-        .order((request_apps::request_id, apps::id))
-        .select((request_apps::request_id, apps::id, apps::name))
-        .load(conn)?;
+    let ids: Vec<i64> = requests.iter().map(|r| r.row.id).collect();
     let mut steps_by_request = load_steps(conn, &ids)?;
-    rows.into_iter()
-        .map(|(row, environment, owner, requestor)| {
-            let request = Request::try_from(row)?;
-            let apps = request_app_rows
-                .iter()
-                .filter(|(request_id, _, _)| *request_id == request.id)
-                .map(|(_, id, name)| NamedRef {
-                    id: *id,
-                    name: name.clone(),
-                })
-                .collect();
+    requests
+        .into_iter()
+        .map(|loaded| {
+            let request = Request::try_from(loaded.row)?;
             let steps = order_steps(steps_by_request.remove(&request.id).unwrap_or_default());
             Ok(RequestRecord {
-                owner: owner.map(person),
-                requestor: requestor.map(person),
-                environment: environment.map(|(id, name)| NamedRef { id, name }),
-                apps,
+                owner: loaded.owner.map(person),
+                requestor: loaded.requestor.map(person),
+                environment: loaded.environment.map(|(id, name)| NamedRef { id, name }),
+                apps: loaded.apps,
                 steps,
                 request,
             })

@@ -74,6 +74,9 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
 
 pub fn list(conn: &mut AnyConnection, filter: &UserFilter) -> Result<Vec<UserRecord>, StoreError> {
     let mut query = users::table.into_boxed();
+    if let Some(v) = &filter.name {
+        query = query.filter(users::login.eq_any(v.clone()));
+    }
     if let Some(v) = &filter.first_name {
         query = query.filter(users::first_name.eq_any(v.clone()));
     }

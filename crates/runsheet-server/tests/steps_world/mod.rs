@@ -77,8 +77,10 @@ impl World {
         let server_b = server("SL_4_add", Some(level), Some(server_a));
         let server_c = server("Another server", None, None);
         let loose_server = server("Loose", None, None);
+        // On the installed component and in its environment: available to its steps.
         for s in [server_a, server_b, server_c] {
             sql(app, &format!("INSERT INTO installed_component_servers (installed_component_id, server_id) VALUES ({installed_component}, {s})"));
+            sql(app, &format!("INSERT INTO server_environments (server_id, environment_id) VALUES ({s}, {environment})"));
         }
         let property = insert(app, &format!("INSERT INTO properties (name, active, created_at, updated_at) VALUES ('prop 2', TRUE, {T}, {T})"));
         let other_property = insert(app, &format!("INSERT INTO properties (name, active, created_at, updated_at) VALUES ('new', TRUE, {T}, {T})"));

@@ -1,6 +1,7 @@
 //! Loading what steps show (owners, scripts, servers, ...) for a whole list at once.
 
 use super::*;
+use crate::schema::server_environments;
 
 /// Runs one query per chunk of `ids` and gathers the rows.
 pub(super) fn chunked<T>(
@@ -166,10 +167,23 @@ pub(super) fn load_records(
             .load(conn)
     })?;
 
+    // A step may run on the servers of its installed component that are in that installed
+    // component's environment: "servers list their environments, and steps' all_servers
+    // follows from them" (issue 6). A server taken out of the environment is no longer
+    // available (what a step already selected stays selected, as written).
     let available: Vec<(i64, ServerCols)> =
         chunked(&ids_of(&rows, |r| r.installed_component_id), |chunk| {
             installed_component_servers::table
+                .inner_join(installed_components::table)
                 .inner_join(servers::table.left_join(server_levels::table))
+                .inner_join(
+                    server_environments::table.on(server_environments::server_id
+                        .eq(servers::id)
+                        .and(
+                            server_environments::environment_id
+                                .eq(installed_components::environment_id),
+                        )),
+                )
                 .filter(installed_component_servers::installed_component_id.eq_any(chunk))
                 .order((
                     installed_component_servers::installed_component_id,
