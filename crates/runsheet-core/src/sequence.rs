@@ -37,9 +37,10 @@ impl SeqStep {
 pub enum Move {
     /// locked -> ready: a manual step waits for someone to start it.
     Ready(i64),
-    /// locked -> in_process at once: an automated step (its script is queued) or a
-    /// procedure step (its children are sequenced next).
-    Start(i64),
+    /// locked -> in_process at once, and its script is queued: an automated step.
+    Run(i64),
+    /// locked -> in_process at once: a procedure step, whose children are sequenced next.
+    Open(i64),
     /// in_process -> complete: a procedure step whose children are all done.
     Complete(i64),
 }
@@ -78,10 +79,9 @@ fn walk(steps: &[SeqStep], parent: Option<i64>, moves: &mut Vec<Move>) -> bool {
         }
         for step in pending {
             match step.state {
-                StepState::Locked if step.manual && !step.procedure => {
-                    moves.push(Move::Ready(step.id))
-                }
-                StepState::Locked => moves.push(Move::Start(step.id)),
+                StepState::Locked if step.procedure => moves.push(Move::Open(step.id)),
+                StepState::Locked if step.manual => moves.push(Move::Ready(step.id)),
+                StepState::Locked => moves.push(Move::Run(step.id)),
                 StepState::InProcess if step.procedure && walk(steps, Some(step.id), moves) => {
                     moves.push(Move::Complete(step.id));
                 }
@@ -162,7 +162,7 @@ mod tests {
             parallel(automated(step(2, Locked))),
             step(3, Locked),
         ];
-        assert_eq!(plan(&steps).moves, vec![Move::Ready(1), Move::Start(2)]);
+        assert_eq!(plan(&steps).moves, vec![Move::Ready(1), Move::Run(2)]);
     }
 
     #[test]
@@ -225,14 +225,17 @@ mod tests {
             child_of(1, step(3, Locked)),
             step(4, Locked),
         ];
-        assert_eq!(plan(&locked).moves, vec![Move::Start(1)]);
+        assert_eq!(plan(&locked).moves, vec![Move::Open(1)]);
+        let mut automated_procedure = locked.clone();
+        automated_procedure[0].manual = false;
+        assert_eq!(plan(&automated_procedure).moves, vec![Move::Open(1)]);
         let started = [
             procedure(step(1, InProcess)),
             child_of(1, automated(step(2, Locked))),
             child_of(1, parallel(step(3, Locked))),
             step(4, Locked),
         ];
-        assert_eq!(plan(&started).moves, vec![Move::Start(2), Move::Ready(3)]);
+        assert_eq!(plan(&started).moves, vec![Move::Run(2), Move::Ready(3)]);
     }
 
     #[test]

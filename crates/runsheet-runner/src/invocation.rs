@@ -10,7 +10,7 @@ use crate::settings::RunnerSettings;
 use runsheet_store::execution::context::RunContext;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The general-purpose script type: a shell script (or any executable with a `#!` line).
 pub const GENERAL: &str = "General";
@@ -166,13 +166,9 @@ pub fn prepare(paths: &Paths, ctx: &RunContext, input: &Value) -> std::io::Resul
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(&paths.work_dir)?;
     let content = ctx.script.as_ref().map_or("", |s| s.content.as_str());
-    write_file(&paths.script, content.as_bytes())?;
+    std::fs::write(&paths.script, content)?;
     std::fs::set_permissions(&paths.script, std::fs::Permissions::from_mode(0o700))?;
-    write_file(&paths.input, input.to_string().as_bytes())
-}
-
-fn write_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, bytes)
+    std::fs::write(&paths.input, input.to_string())
 }
 
 #[cfg(test)]

@@ -14,5 +14,5 @@ mod output;
 mod runner;
 mod settings;
 
-pub use runner::{start, RunnerHandle};
+pub use runner::{start, RunnerHandle, Waker};
 pub use settings::RunnerSettings;

@@ -33,9 +33,9 @@ impl RunnerHandle {
         &self.id
     }
 
-    /// Makes it look for queued runs now rather than at its next poll.
-    pub fn wake(&self) {
-        let _ = self.signals.send(Signal::Wake);
+    /// A handle that makes it look for queued runs now rather than at its next poll.
+    pub fn waker(&self) -> Waker {
+        Waker(self.signals.clone())
     }
 
     /// Stops claiming; running scripts get `shutdown_grace` to end, then are killed and
@@ -45,6 +45,16 @@ impl RunnerHandle {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// Wakes a runner: the API calls it after a change that may have queued a run.
+#[derive(Clone)]
+pub struct Waker(Sender<Signal>);
+
+impl Waker {
+    pub fn wake(&self) {
+        let _ = self.0.send(Signal::Wake);
     }
 }
 

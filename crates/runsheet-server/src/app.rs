@@ -75,7 +75,8 @@ pub async fn serve(settings: Settings, with_runner: bool) -> anyhow::Result<()> 
         true => Some(runsheet_runner::start(pool.clone(), settings.runner()?)),
         false => None,
     };
-    let state = web::Data::new(AppState::new(pool, &settings)?);
+    let waker = runner.as_ref().map(|r| r.waker());
+    let state = web::Data::new(AppState::new(pool, &settings)?.with_runner(waker));
     // actix stops at once on SIGINT; ours waits for in-flight requests on both signals.
     let bound = HttpServer::new(move || build_app(state.clone()))
         .disable_signals()

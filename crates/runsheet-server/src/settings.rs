@@ -7,7 +7,7 @@ use runsheet_format::Format;
 use runsheet_runner::RunnerSettings;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 /// Everything runsheet can be told. Every key may stand in the TOML file and as
@@ -177,7 +177,9 @@ impl Settings {
     /// How this process's runner runs scripts.
     pub fn runner(&self) -> anyhow::Result<RunnerSettings> {
         Ok(RunnerSettings {
-            results_dir: PathBuf::from(&self.results_dir),
+            // Absolute: the path is stored on job runs, and read by servers whose working
+            // directory may differ.
+            results_dir: std::path::absolute(&self.results_dir)?,
             script_commands: self.script_commands.clone(),
             script_path: self.script_path.clone(),
             output_cap_bytes: self.output_cap_bytes,
@@ -356,11 +358,20 @@ mod tests {
             .unwrap()
             .runner()
             .unwrap();
-        assert_eq!(runner.results_dir, PathBuf::from("/var/runsheet"));
+        assert_eq!(
+            runner.results_dir,
+            std::path::PathBuf::from("/var/runsheet")
+        );
         assert_eq!(runner.script_timeout, Duration::from_millis(1500));
         assert_eq!(runner.max_concurrent_runs, 2);
         assert_eq!(runner.script_commands["HudsonScript"], "/opt/hudson/run");
         let defaults = Settings::default().runner().unwrap();
-        assert_eq!(defaults, RunnerSettings::default());
+        assert_eq!(
+            defaults,
+            RunnerSettings {
+                results_dir: std::env::current_dir().unwrap().join("results"),
+                ..RunnerSettings::default()
+            }
+        );
     }
 }

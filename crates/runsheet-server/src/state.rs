@@ -4,6 +4,7 @@ use crate::error::ApiError;
 use crate::settings::Settings;
 use actix_web::web;
 use runsheet_format::{Format, RenderOptions};
+use runsheet_runner::Waker;
 use runsheet_store::{AnyConnection, Pool, StoreError};
 
 pub struct AppState {
@@ -13,6 +14,8 @@ pub struct AppState {
     pub body_limit: usize,
     pub mail_url: String,
     pub mail_from: String,
+    /// This process's runner, if it has one: woken after changes that may queue scripts.
+    pub runner: Option<Waker>,
 }
 
 impl AppState {
@@ -27,7 +30,19 @@ impl AppState {
             body_limit: settings.body_limit,
             mail_url: settings.mail_url.clone(),
             mail_from: settings.mail_from.clone(),
+            runner: None,
         })
+    }
+
+    pub fn with_runner(self, runner: Option<Waker>) -> AppState {
+        AppState { runner, ..self }
+    }
+
+    /// Tells the runner in this process, if any, to look for queued runs now.
+    pub fn wake_runner(&self) {
+        if let Some(runner) = &self.runner {
+            runner.wake();
+        }
     }
 
     /// Runs blocking database work on actix's thread pool, never on a worker's event loop.

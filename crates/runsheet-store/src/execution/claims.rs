@@ -11,15 +11,8 @@ use crate::schema::job_runs;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
 use runsheet_core::job_run::{Status, AUTOMATION};
 use runsheet_core::time;
-
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
 
 /// Claims up to `limit` queued runs, oldest first, for `runner_id`; returns their ids.
 /// On PostgreSQL `FOR UPDATE SKIP LOCKED` lets runners on other machines claim others at
@@ -32,24 +25,22 @@ pub fn claim(
     if limit <= 0 {
         return Ok(Vec::new());
     }
+    // Idle runners ask often: a plain read first, so that they take no write lock (all of
+    // SQLite's) when nothing waits.
+    let waiting: Option<i64> = queued().select(job_runs::id).first(conn).optional()?;
+    if waiting.is_none() {
+        return Ok(Vec::new());
+    }
     transaction::write(conn, |conn| {
         let ids: Vec<i64> = match conn {
-            AnyConnection::Postgres(pg) => diesel::sql_query(
-                "SELECT id FROM job_runs
-                 WHERE status = $1 AND job_type = $2 AND runner_id IS NULL
-                 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED",
-            )
-            .bind::<diesel::sql_types::Text, _>(Status::Starting.name())
-            .bind::<diesel::sql_types::Text, _>(AUTOMATION)
-            .bind::<BigInt, _>(limit)
-            .load::<Id>(pg)?
-            .into_iter()
-            .map(|row| row.id)
-            .collect(),
-            AnyConnection::Sqlite(_) => job_runs::table
-                .filter(job_runs::status.eq(Status::Starting.name()))
-                .filter(job_runs::job_type.eq(AUTOMATION))
-                .filter(job_runs::runner_id.is_null())
+            AnyConnection::Postgres(pg) => queued()
+                .order(job_runs::id)
+                .limit(limit)
+                .select(job_runs::id)
+                .for_update()
+                .skip_locked()
+                .load(pg)?,
+            AnyConnection::Sqlite(_) => queued()
                 .order(job_runs::id)
                 .limit(limit)
                 .select(job_runs::id)
@@ -68,6 +59,20 @@ pub fn claim(
             .execute(conn)?;
         Ok(ids)
     })
+}
+
+/// Automation runs no runner holds yet.
+fn queued() -> diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<job_runs::table, diesel::dsl::Eq<job_runs::status, &'static str>>,
+        diesel::dsl::Eq<job_runs::job_type, &'static str>,
+    >,
+    diesel::dsl::IsNull<job_runs::runner_id>,
+> {
+    job_runs::table
+        .filter(job_runs::status.eq(Status::Starting.name()))
+        .filter(job_runs::job_type.eq(AUTOMATION))
+        .filter(job_runs::runner_id.is_null())
 }
 
 /// The script's process exists: the run is `Running`. False when the run is no longer this

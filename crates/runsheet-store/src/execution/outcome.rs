@@ -59,6 +59,19 @@ pub fn record(
 ) -> Result<bool, StoreError> {
     transaction::write(conn, |conn| {
         let now = time::now();
+        let (step_id, user_id): (Option<i64>, Option<i64>) = job_runs::table
+            .find(id)
+            .select((job_runs::step_id, job_runs::user_id))
+            .first(conn)?;
+        let request_id = match step_id {
+            Some(step_id) => request_of_step(conn, step_id)?,
+            None => None,
+        };
+        // The request before the run: every change that moves a request takes its row
+        // first (see `advance`), so that they serialise and never deadlock.
+        if let Some(request_id) = request_id {
+            requests::lock(conn, request_id)?;
+        }
         let mut held = job_runs::table
             .filter(job_runs::id.eq(id))
             .filter(job_runs::runner_id.eq(runner_id))
@@ -68,24 +81,26 @@ pub fn record(
             held = held.filter(job_runs::heartbeat_at.lt(before));
         }
         let ids: Vec<i64> = held.select(job_runs::id).load(conn)?;
-        if ids.is_empty() {
+        // Still conditional: a run without a request has no row to serialise on.
+        let changed = diesel::update(
+            job_runs::table
+                .filter(job_runs::id.eq_any(&ids))
+                .filter(job_runs::runner_id.eq(runner_id))
+                .filter(job_runs::status.eq_any(Status::running(true))),
+        )
+        .set((
+            job_runs::status.eq(outcome.status.name()),
+            job_runs::stdout.eq(&outcome.stdout),
+            job_runs::stderr.eq(&outcome.stderr),
+            job_runs::finished_at.eq(now),
+            job_runs::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
             return Ok(false);
         }
-        diesel::update(job_runs::table.filter(job_runs::id.eq_any(&ids)))
-            .set((
-                job_runs::status.eq(outcome.status.name()),
-                job_runs::stdout.eq(&outcome.stdout),
-                job_runs::stderr.eq(&outcome.stderr),
-                job_runs::finished_at.eq(now),
-                job_runs::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        let (step_id, user_id): (Option<i64>, Option<i64>) = job_runs::table
-            .find(id)
-            .select((job_runs::step_id, job_runs::user_id))
-            .first(conn)?;
         if let Some(step_id) = step_id {
-            move_step(conn, step_id, user_id, outcome.status, now)?;
+            move_step(conn, step_id, request_id, user_id, outcome.status, now)?;
         }
         Ok(true)
     })
@@ -96,6 +111,7 @@ pub fn record(
 fn move_step(
     conn: &mut AnyConnection,
     step_id: i64,
+    request_id: Option<i64>,
     user_id: Option<i64>,
     status: Status,
     now: NaiveDateTime,
@@ -119,10 +135,7 @@ fn move_step(
             .execute(conn)?,
         _ => 0,
     };
-    if moved == 0 {
-        return Ok(());
-    }
-    let Some(request_id) = request_of_step(conn, step_id)? else {
+    let Some(request_id) = request_id.filter(|_| moved == 1) else {
         return Ok(());
     };
     match status {

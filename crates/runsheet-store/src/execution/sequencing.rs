@@ -23,6 +23,10 @@ pub fn advance(
     request_id: i64,
     user_id: Option<i64>,
 ) -> Result<(), StoreError> {
+    // Steps of one request may finish at once in several transactions (runners on
+    // PostgreSQL): each would read the others' steps as unfinished, and none would move the
+    // request on. Taking the request's row first serialises them; the last one sees all.
+    requests::lock(conn, request_id)?;
     // Each round applies one plan; a finished procedure can open the next phase, which the
     // next round sees. A round that moves nothing ends it, so this is bounded by the steps.
     loop {
@@ -53,7 +57,7 @@ pub fn advance(
                         ))
                         .execute(conn)?;
                 }
-                Move::Start(id) => {
+                Move::Run(id) | Move::Open(id) => {
                     let started = diesel::update(locked(id))
                         .set((
                             steps::aasm_state.eq(StepState::InProcess.name()),
@@ -62,7 +66,7 @@ pub fn advance(
                             steps::updated_at.eq(now),
                         ))
                         .execute(conn)?;
-                    if started == 1 {
+                    if started == 1 && matches!(step_move, Move::Run(_)) {
                         enqueue(conn, id, user_id)?;
                     }
                 }
