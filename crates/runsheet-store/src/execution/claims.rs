@@ -10,6 +10,7 @@ use crate::error::StoreError;
 use crate::schema::job_runs;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
+use diesel::dsl::{Eq, Filter, IsNull};
 use diesel::prelude::*;
 use runsheet_core::job_run::{Status, AUTOMATION};
 use runsheet_core::time;
@@ -61,14 +62,14 @@ pub fn claim(
     })
 }
 
+type Queued = Filter<
+    Filter<Filter<job_runs::table, Eq<job_runs::status, &'static str>>, JobTypeIs>,
+    IsNull<job_runs::runner_id>,
+>;
+type JobTypeIs = Eq<job_runs::job_type, &'static str>;
+
 /// Automation runs no runner holds yet.
-fn queued() -> diesel::dsl::Filter<
-    diesel::dsl::Filter<
-        diesel::dsl::Filter<job_runs::table, diesel::dsl::Eq<job_runs::status, &'static str>>,
-        diesel::dsl::Eq<job_runs::job_type, &'static str>,
-    >,
-    diesel::dsl::IsNull<job_runs::runner_id>,
-> {
+fn queued() -> Queued {
     job_runs::table
         .filter(job_runs::status.eq(Status::Starting.name()))
         .filter(job_runs::job_type.eq(AUTOMATION))
