@@ -9,16 +9,15 @@
 //! on the wire is exactly what an old client sends: no library re-encodes its query strings or
 //! adds or drops headers. Quotes are from issue 6 unless said otherwise.
 
+mod support;
+
 use runsheet_store::testing::TestDb;
 use serde_json::{json, Map, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_runsheet");
+use support::Process;
 
 /// How long a request may take to complete once started.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -41,64 +40,14 @@ fn an_old_client_runs_a_release_on_postgres() {
 
 // ---- the server ----
 
-/// A running `runsheet serve` with its runner, killed when dropped.
-struct Server {
-    child: Child,
-    /// `127.0.0.1:PORT`.
-    addr: String,
-    /// The first admin's token, printed on the first start.
-    token: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &Path, database_url: &str) -> Server {
-    let child = Command::new(BIN)
-        .current_dir(dir)
-        .env_clear()
-        .env("RUNSHEET_DATABASE_URL", database_url)
-        .env("RUNSHEET_LISTEN", "127.0.0.1:0")
-        .env("RUNSHEET_LOG", "warn")
-        .env("RUNSHEET_RESULTS_DIR", dir.join("results"))
-        .env("RUNSHEET_RUNNER_POLL_SECONDS", "0.05")
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("runsheet starts");
-    // Owned by `Server` at once, so that it is killed whatever happens next.
-    let mut server = Server {
-        child,
-        addr: String::new(),
-        token: String::new(),
-    };
-    let stdout = server.child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("runsheet prints where it listens");
-        if let Some(base) = line.strip_prefix("runsheet listening on http://") {
-            server.addr = base.to_string();
-            assert_eq!(server.token.len(), 40, "the first admin's token is printed");
-            return server;
-        }
-        if line.len() == 40 && line.chars().all(|c| c.is_ascii_hexdigit()) {
-            server.token = line;
-        }
-    }
+/// `runsheet serve` with its runner, once it listens.
+fn start(dir: &Path, database_url: &str) -> Process {
+    let results = dir.join("results").display().to_string();
+    let settings = [
+        ("RUNSHEET_RESULTS_DIR", results.as_str()),
+        ("RUNSHEET_RUNNER_POLL_SECONDS", "0.05"),
+    ];
+    support::serve(dir, database_url, &settings, &[])
 }
 
 // ---- the old client ----
@@ -552,8 +501,8 @@ fn play_an_old_client(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path(), &db.url);
     let client = Client {
-        addr: server.addr.clone(),
-        token: server.token.clone(),
+        addr: server.ready.trim_start_matches("http://").to_string(),
+        token: server.token(),
     };
 
     // Nothing yet: "a 404 (or an empty array) on a list as nothing found".

@@ -1,74 +1,25 @@
 //! End to end: the real `runsheet` binary, started on a free port, driven over HTTP.
 //! Each scenario runs on SQLite, and on PostgreSQL when `RUNSHEET_TEST_POSTGRES_URL` is set.
 
+mod support;
+
 use runsheet_store::testing::TestDb;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, Output};
 use std::time::Duration;
+use support::{Process, BIN};
 
-const BIN: &str = env!("CARGO_BIN_EXE_runsheet");
-
-/// A running `runsheet serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    /// Lines printed before "listening", e.g. the first admin's token.
-    banner: Vec<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// `runsheet` in `dir` with only the database and a free port set.
 fn runsheet(dir: &Path, database_url: &str) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("RUNSHEET_DATABASE_URL", database_url)
-        .env("RUNSHEET_LISTEN", "127.0.0.1:0")
-        .env("RUNSHEET_LOG", "warn");
-    cmd
+    support::runsheet(dir, database_url, &[])
 }
 
-fn start(dir: &Path, database_url: &str) -> Server {
-    let child = runsheet(dir, database_url)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("runsheet starts");
-    // Owned by `Server` at once, so that it is killed and waited for whatever happens next.
-    let mut server = Server {
-        child,
-        base: String::new(),
-        banner: Vec::new(),
-    };
-    let stdout = server.child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    loop {
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("runsheet prints where it listens");
-        if let Some(base) = line.strip_prefix("runsheet listening on ") {
-            server.base = base.to_string();
-            return server;
-        }
-        server.banner.push(line);
-    }
+/// `runsheet serve`, once it listens; `ready` is its base URL.
+fn start(dir: &Path, database_url: &str) -> Process {
+    support::serve(dir, database_url, &[], &[])
 }
 
 fn run(dir: &Path, database_url: &str, args: &[&str]) -> Output {
@@ -144,7 +95,7 @@ fn serve_prints_the_first_token_and_answers_the_api() {
             "a line says how to use it: {:?}",
             server.banner
         );
-        let base = &server.base;
+        let base = &server.ready;
 
         let (status, body, _) = call("GET", &format!("{base}/health"), "*/*", None);
         assert_eq!((status, json(&body)), (200, json!({"status": "ok"})));
@@ -307,7 +258,7 @@ fn users_commands_issue_and_replace_tokens() {
         let users = |token: &str| {
             call(
                 "GET",
-                &format!("{}/v1/users?token={token}", server.base),
+                &format!("{}/v1/users?token={token}", server.ready),
                 "application/json",
                 None,
             )
@@ -410,7 +361,7 @@ fn stop_with_a_request_in_flight(signal_name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut server = start(dir.path(), &db.url);
     let token = server.banner[1].clone();
-    let addr = server.base.trim_start_matches("http://").to_string();
+    let addr = server.ready.trim_start_matches("http://").to_string();
 
     let body = r#"{"user": {"login": "late", "email": "late@example.com"}}"#;
     let mut stream = TcpStream::connect(&addr).unwrap();
