@@ -371,3 +371,54 @@ fn two_runners_on_one_database_run_each_script_exactly_once() {
         }
     });
 }
+
+/// "Procedure steps run their children the same way": a procedure step starts when its turn
+/// comes, its children run in their own phases, and it completes when they are done.
+#[test]
+fn a_procedure_step_runs_its_children_then_completes() {
+    each_backend(|w| {
+        let log = w.results.path().join("order");
+        let script = w.script(
+            "record",
+            &format!("echo \"$RUNSHEET_STEP_NAME\" >> '{}'\n", log.display()),
+        );
+        let request = w.request("Procedure release");
+        let changes = runsheet_core::procedure::ProcedureChanges::parse(Some(
+            &json!({"procedure": {"name": "Deploy everything"}}),
+        ))
+        .unwrap();
+        let template = runsheet_store::procedures::create(&mut w.conn(), &changes)
+            .unwrap()
+            .procedure
+            .id;
+        let procedure = w.step(
+            request,
+            json!({"name": "Deploy all", "procedure": true, "procedure_id": template}),
+        );
+        let child = |name: &str, beside: bool| {
+            w.step(
+                request,
+                json!({"name": name, "parent_id": procedure, "manual": false,
+                       "script_id": script, "different_level_from_previous": !beside}),
+            )
+        };
+        let first = child("first", false);
+        let second = child("second", false);
+        let last = w.step(request, json!({"name": "Check"}));
+        let runner = w.quick_runner();
+        w.start(request);
+        w.wait_for("the check after the procedure to be ready", || {
+            (w.step_state(last) == "ready").then_some(())
+        });
+        assert_eq!(w.step_state(first), "complete");
+        assert_eq!(w.step_state(second), "complete");
+        assert_eq!(w.step_state(procedure), "complete");
+        assert!(
+            w.runs(procedure).is_empty(),
+            "a procedure step runs no script"
+        );
+        // Its children ran one phase after the other.
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "first\nsecond\n");
+        runner.stop();
+    });
+}
