@@ -3,6 +3,7 @@
 //! run that records each one. Pure: the server sends, the store records.
 
 use crate::errors::{messages, Errors};
+use crate::job_run::Status;
 use crate::params::Params;
 use chrono::{NaiveDateTime, SecondsFormat, TimeZone};
 use chrono_tz::Tz;
@@ -11,9 +12,9 @@ use serde_json::{Map, Value};
 /// `job_type` of the job run that records a notification.
 pub const JOB_TYPE: &str = "notification";
 /// `status` of a notification that went out.
-pub const COMPLETE: &str = "Complete";
+pub const COMPLETE: Status = Status::Complete;
 /// `status` of a notification that could not be sent.
-pub const PROBLEM: &str = "Problem";
+pub const PROBLEM: Status = Status::Problem;
 
 /// What the client asked for; `None` is "not given" (the default applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -326,7 +327,7 @@ pub struct JobRunRequest {
 /// A notification's job run before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJobRun {
-    pub status: &'static str,
+    pub status: Status,
     pub user_id: i64,
     pub step_id: i64,
     pub stdout: String,

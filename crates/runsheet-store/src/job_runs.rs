@@ -71,7 +71,7 @@ pub fn record_notification(
         let row: JobRunRow = diesel::insert_into(job_runs::table)
             .values((
                 job_runs::job_type.eq(JOB_TYPE),
-                job_runs::status.eq(run.status),
+                job_runs::status.eq(run.status.name()),
                 job_runs::run_key.eq(Some(run.run_key())),
                 job_runs::automation_id.eq(None::<i64>),
                 job_runs::user_id.eq(Some(run.user_id)),
