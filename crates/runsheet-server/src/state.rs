@@ -13,6 +13,8 @@ pub struct AppState {
     pub body_limit: usize,
     pub mail_url: String,
     pub mail_from: String,
+    /// How many records a streamed list loads and renders at a time.
+    pub list_chunk: usize,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             body_limit: settings.body_limit,
             mail_url: settings.mail_url.clone(),
             mail_from: settings.mail_from.clone(),
+            list_chunk: crate::lists::CHUNK,
         })
     }
 
