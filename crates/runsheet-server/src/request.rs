@@ -261,17 +261,7 @@ impl ApiRequest {
     /// query (filters, token and all, as it sent them) with the page's position in place of
     /// its own. A path-absolute reference, so no Host header is trusted.
     pub fn link(&self, to: Paging, rel: &str) -> String {
-        let mut query: Vec<String> = self
-            .raw_query
-            .split('&')
-            .filter(|pair| !pair.is_empty() && !is_position(pair))
-            .map(str::to_owned)
-            .collect();
-        if let Some((name, value)) = to.position() {
-            query.push(format!("{name}={value}"));
-        }
-        let target = format!("{}?{}", self.path, query.join("&"));
-        format!("<{}>; rel=\"{rel}\"", link_safe(&target))
+        page_link(&self.path, &self.raw_query, to, rel)
     }
 
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiFailure>
@@ -292,6 +282,19 @@ impl ApiRequest {
             &self.state.render,
         ))
     }
+}
+
+fn page_link(path: &str, raw_query: &str, to: Paging, rel: &str) -> String {
+    let mut query: Vec<String> = raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !is_position(pair))
+        .map(str::to_owned)
+        .collect();
+    if let Some((name, value)) = to.position() {
+        query.push(format!("{name}={value}"));
+    }
+    let target = format!("{path}?{}", query.join("&"));
+    format!("<{}>; rel=\"{rel}\"", link_safe(&target))
 }
 
 /// Whether a query pair is `page=` or `after=` (however its name is encoded).
@@ -318,4 +321,34 @@ fn link_safe(target: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_query_but_the_position() {
+        let next = Paging::Page {
+            per_page: 2,
+            page: 3,
+        };
+        assert_eq!(
+            page_link(
+                "/v1/steps.xml",
+                "filters[name][]=a%20b&page=2&per_page=2&token=t",
+                next,
+                "next"
+            ),
+            "</v1/steps.xml?filters[name][]=a%20b&per_page=2&token=t&page=3>; rel=\"next\""
+        );
+        let after = Paging::After {
+            per_page: 5,
+            after: 9,
+        };
+        assert_eq!(
+            page_link("/v1/job_runs", "pa%67e=1&after=4&&x=<\">", after, "next"),
+            "</v1/job_runs?x=%3C%22%3E&after=9>; rel=\"next\""
+        );
+    }
 }
