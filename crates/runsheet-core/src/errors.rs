@@ -24,6 +24,8 @@ pub mod messages {
     pub const UNKNOWN_FILTER: &str = "is not a supported filter";
     pub const NOT_A_LIST: &str = "is not a list";
     pub const TOO_LONG: &str = "is too long (maximum is 255 characters)";
+    pub const NOT_A_POSITIVE_INTEGER: &str = "must be a positive integer";
+    pub const NOT_A_NON_NEGATIVE_INTEGER: &str = "must be a non-negative integer";
 }
 
 impl Errors {

@@ -3,9 +3,16 @@
 //! Each resource declares the filters it takes and their kinds; anything else is refused
 //! with a 422 naming it. An array value means "any of". A blank value is no filter (old
 //! clients send `filters[x]=` for "don't care").
+//!
+//! Time ranges are pairs of filters, `created_after` and `created_before`: `_after` takes
+//! the records at or after its time, `_before` those strictly before, so that consecutive
+//! ranges (`a..b`, `b..c`) tile without gaps or records counted twice.
 
 use crate::errors::{messages, Errors};
 use crate::params::{read_bool, read_int};
+use crate::time::parse_time;
+use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +20,8 @@ pub enum FilterKind {
     Int,
     Str,
     Bool,
+    /// One time: ISO 8601 with an offset, or in the configured zone without one.
+    Time,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -42,11 +51,32 @@ pub const fn boolean(name: &'static str) -> FilterSpec {
     }
 }
 
+pub const fn time(name: &'static str) -> FilterSpec {
+    FilterSpec {
+        name,
+        kind: FilterKind::Time,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum FilterValue {
     Ints(Vec<i64>),
     Strs(Vec<String>),
     Bools(Vec<bool>),
+    Time(NaiveDateTime),
+}
+
+/// Which times of a column a list keeps: `after` inclusive, `before` exclusive (UTC).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TimeRange {
+    pub after: Option<NaiveDateTime>,
+    pub before: Option<NaiveDateTime>,
+}
+
+impl TimeRange {
+    pub fn is_open(&self) -> bool {
+        self.after.is_none() && self.before.is_none()
+    }
 }
 
 /// The filters of one list request, typed by the resource's specs.
@@ -56,7 +86,17 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// The filters of `raw` that `specs` allow; times without an offset are read in UTC.
     pub fn parse(raw: &Map<String, Value>, specs: &[FilterSpec]) -> Result<Filters, Errors> {
+        Filters::parse_in(raw, specs, Tz::UTC)
+    }
+
+    /// [`Filters::parse`], reading times without an offset in `tz`.
+    pub fn parse_in(
+        raw: &Map<String, Value>,
+        specs: &[FilterSpec],
+        tz: Tz,
+    ) -> Result<Filters, Errors> {
         let mut errors = Errors::new();
         let mut filters = Filters::default();
         let mut names: Vec<&String> = raw.keys().collect();
@@ -97,6 +137,14 @@ impl Filters {
                     .collect::<Option<Vec<_>>>()
                     .map(FilterValue::Strs)
                     .ok_or(messages::INVALID),
+                // A range has one end: several values are no time.
+                FilterKind::Time => match items.as_slice() {
+                    [Value::String(text)] => parse_time(text, tz)
+                        .map(FilterValue::Time)
+                        .ok_or(messages::NOT_A_TIME),
+                    [_] => Err(messages::NOT_A_TIME),
+                    _ => Err(messages::INVALID),
+                },
             };
             match value {
                 Ok(value) => filters.values.push((spec.name, value)),
@@ -104,6 +152,18 @@ impl Filters {
             }
         }
         errors.into_result().map(|()| filters)
+    }
+
+    /// The `<column>_after` and `<column>_before` filters of a time column.
+    pub fn time_range(&self, column: &str) -> TimeRange {
+        let time = |suffix: &str| match self.get(&format!("{column}_{suffix}")) {
+            Some(FilterValue::Time(t)) => Some(*t),
+            _ => None,
+        };
+        TimeRange {
+            after: time("after"),
+            before: time("before"),
+        }
     }
 
     fn get(&self, name: &str) -> Option<&FilterValue> {
@@ -175,6 +235,8 @@ mod tests {
         text("name"),
         boolean("active"),
         boolean("inactive"),
+        time("created_after"),
+        time("created_before"),
     ];
 
     fn parse(raw: Value) -> Result<Filters, Errors> {
@@ -210,6 +272,45 @@ mod tests {
                 ("name", vec!["is invalid"]),
                 ("request_id", vec!["is not a number"]),
             ]
+        );
+    }
+
+    #[test]
+    fn time_ranges_are_read_in_the_zone() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let raw = json!({"created_after": "2012-09-04 15:34:44", "created_before": "2012-09-05T00:00:00Z"});
+        let f = Filters::parse_in(raw.as_object().unwrap(), SPECS, ny).unwrap();
+        let at = |text: &str| parse_time(text, Tz::UTC);
+        assert_eq!(
+            f.time_range("created"),
+            TimeRange {
+                after: at("2012-09-04T19:34:44Z"),
+                before: at("2012-09-05T00:00:00Z"),
+            }
+        );
+        assert!(f.time_range("updated").is_open());
+        assert!(parse(json!({"created_before": ""}))
+            .unwrap()
+            .time_range("created")
+            .is_open());
+    }
+
+    #[test]
+    fn bad_times_are_named() {
+        let err =
+            parse(json!({"created_after": "soon", "created_before": ["2012-01-01", "2013-01-01"]}))
+                .unwrap_err();
+        assert_eq!(
+            err.grouped(),
+            vec![
+                ("created_after", vec!["is not a valid time"]),
+                ("created_before", vec!["is invalid"]),
+            ]
+        );
+        let err = parse(json!({"created_after": 5})).unwrap_err();
+        assert_eq!(
+            err.grouped(),
+            vec![("created_after", vec!["is not a valid time"])]
         );
     }
 

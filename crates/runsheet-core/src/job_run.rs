@@ -8,7 +8,9 @@
 //! how it turns the bytes of a run's output file into text.
 
 use crate::errors::Errors;
-use crate::filters::{self, FilterSpec, Filters};
+use crate::filters::{self, FilterSpec, Filters, TimeRange};
+use crate::params::read_count;
+use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 /// `job_type` of a run of a step's script.
@@ -81,6 +83,12 @@ pub const FILTERS: &[FilterSpec] = &[
     filters::int("automation_id"),
     filters::int("user_id"),
     filters::int("step_id"),
+    filters::time("created_after"),
+    filters::time("created_before"),
+    filters::time("updated_after"),
+    filters::time("updated_before"),
+    filters::time("finished_after"),
+    filters::time("finished_before"),
 ];
 
 /// What GET /v1/job_runs may ask for; a list is "any of".
@@ -96,11 +104,16 @@ pub struct JobRunFilter {
     pub automation_id: Option<Vec<i64>>,
     pub user_id: Option<Vec<i64>>,
     pub step_id: Option<Vec<i64>>,
+    pub created: TimeRange,
+    pub updated: TimeRange,
+    /// A run not finished has no `finished_at`: a range on it lists finished runs only.
+    pub finished: TimeRange,
 }
 
 impl JobRunFilter {
-    pub fn parse(raw: &Map<String, Value>) -> Result<JobRunFilter, Errors> {
-        let f = Filters::parse(raw, FILTERS)?;
+    /// Times without an offset are read in `tz`.
+    pub fn parse(raw: &Map<String, Value>, tz: Tz) -> Result<JobRunFilter, Errors> {
+        let f = Filters::parse_in(raw, FILTERS, tz)?;
         Ok(JobRunFilter {
             currently_running: f.bool("currently_running"),
             run_key: f.ints("run_key"),
@@ -112,6 +125,9 @@ impl JobRunFilter {
             automation_id: f.ints("automation_id"),
             user_id: f.ints("user_id"),
             step_id: f.ints("step_id"),
+            created: f.time_range("created"),
+            updated: f.time_range("updated"),
+            finished: f.time_range("finished"),
         })
     }
 
@@ -131,8 +147,7 @@ pub const OUTPUT_LIMIT: u64 = 1024 * 1024;
 /// The least `limit` that is honoured: the longest UTF-8 character, so that every answer of
 /// a file with bytes left moves on.
 pub const OUTPUT_MIN_LIMIT: u64 = 4;
-pub const NOT_A_NON_NEGATIVE_INTEGER: &str = "must be a non-negative integer";
-pub const NOT_A_POSITIVE_INTEGER: &str = "must be a positive integer";
+pub use crate::errors::messages::{NOT_A_NON_NEGATIVE_INTEGER, NOT_A_POSITIVE_INTEGER};
 
 /// The query of GET /v1/job_runs/:id/output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +165,7 @@ impl OutputRequest {
     /// shows offsets as integers.
     pub fn parse(query: &Map<String, Value>) -> Result<OutputRequest, Errors> {
         let mut errors = Errors::new();
-        let offset = match query.get("offset").map(count) {
+        let offset = match query.get("offset").map(read_count) {
             None => 0,
             Some(Some(offset)) => offset,
             Some(None) => {
@@ -158,7 +173,7 @@ impl OutputRequest {
                 0
             }
         };
-        let limit = match query.get("limit").map(count) {
+        let limit = match query.get("limit").map(read_count) {
             None => OUTPUT_LIMIT,
             Some(Some(limit)) if limit > 0 => limit.clamp(OUTPUT_MIN_LIMIT, OUTPUT_LIMIT),
             Some(_) => {
@@ -169,23 +184,6 @@ impl OutputRequest {
         errors.into_result()?;
         Ok(OutputRequest { offset, limit })
     }
-}
-
-/// A non-negative integer no larger than `i64::MAX`: digits only (no sign, no fraction), or
-/// a JSON number.
-fn count(value: &Value) -> Option<u64> {
-    let n = match value {
-        Value::String(s) => {
-            let s = s.trim();
-            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            s.parse::<u64>().ok()?
-        }
-        Value::Number(n) => n.as_u64()?,
-        _ => return None,
-    };
-    i64::try_from(n).is_ok().then_some(n)
 }
 
 /// One answer of GET /v1/job_runs/:id/output.
@@ -275,7 +273,7 @@ mod tests {
             "currently_running": "t", "run_key": "1346787283", "status": ["Complete", " PROBLEM "],
             "job_type": "automation", "process_id": 7408, "automation_id": ["6", 7],
             "user_id": "1", "step_id": "35"
-        })))
+        })), Tz::UTC)
         .unwrap();
         assert_eq!(
             f,
@@ -288,10 +286,11 @@ mod tests {
                 automation_id: Some(vec![6, 7]),
                 user_id: Some(vec![1]),
                 step_id: Some(vec![35]),
+                ..JobRunFilter::default()
             }
         );
         assert_eq!(
-            JobRunFilter::parse(&Map::new()).unwrap(),
+            JobRunFilter::parse(&Map::new(), Tz::UTC).unwrap(),
             JobRunFilter::default()
         );
         assert_eq!(
@@ -303,15 +302,20 @@ mod tests {
     #[test]
     fn unknown_filters_and_bad_values_are_named() {
         use serde_json::json;
-        let err = JobRunFilter::parse(&raw(json!({
-            "colour": "red", "currently_running": "maybe", "step_id": "x"
-        })))
+        let err = JobRunFilter::parse(
+            &raw(json!({
+                "colour": "red", "currently_running": "maybe", "step_id": "x",
+                "finished_before": "yesterday"
+            })),
+            Tz::UTC,
+        )
         .unwrap_err();
         assert_eq!(
             err.grouped(),
             vec![
                 ("colour", vec!["is not a supported filter"]),
                 ("currently_running", vec!["is not included in the list"]),
+                ("finished_before", vec!["is not a valid time"]),
                 ("step_id", vec!["is not a number"]),
             ]
         );

@@ -13,6 +13,7 @@ pub mod group;
 pub mod installed_component;
 pub mod job_run;
 pub mod notification;
+pub mod paging;
 pub mod params;
 pub mod phase;
 pub mod procedure;

@@ -201,6 +201,23 @@ pub fn read_int(value: &Value) -> Option<i64> {
     }
 }
 
+/// A non-negative integer no larger than `i64::MAX`: digits only (no sign, no fraction), or
+/// a JSON number. What query parameters that count things (offsets, pages) accept.
+pub fn read_count(value: &Value) -> Option<u64> {
+    let n = match value {
+        Value::String(s) => {
+            let s = s.trim();
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse::<u64>().ok()?
+        }
+        Value::Number(n) => n.as_u64()?,
+        _ => return None,
+    };
+    i64::try_from(n).is_ok().then_some(n)
+}
+
 /// Booleans: true/false, 1/0, "true"/"false", "1"/"0", "t"/"f" (any case).
 pub fn read_bool(value: &Value) -> Option<bool> {
     match value {

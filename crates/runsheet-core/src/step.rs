@@ -5,7 +5,7 @@
 //! the step's `number`. References and state changes are checked by the store.
 
 use crate::errors::{messages, Errors};
-use crate::filters::{self, FilterSpec, Filters};
+use crate::filters::{self, FilterSpec, Filters, TimeRange};
 use crate::params::Params;
 use crate::step_state::StepState;
 use crate::transition::Machine;
@@ -454,6 +454,10 @@ pub const FILTERS: &[FilterSpec] = &[
     filters::int("parent_id"),
     filters::int("category_id"),
     filters::int("work_task_id"),
+    filters::time("created_after"),
+    filters::time("created_before"),
+    filters::time("updated_after"),
+    filters::time("updated_before"),
 ];
 
 /// What GET /v1/steps may ask for; each list means "any of".
@@ -477,11 +481,14 @@ pub struct StepFilter {
     pub parent_id: Option<Vec<i64>>,
     pub category_id: Option<Vec<i64>>,
     pub work_task_id: Option<Vec<i64>>,
+    pub created: TimeRange,
+    pub updated: TimeRange,
 }
 
 impl StepFilter {
-    pub fn parse(raw: &Map<String, Value>) -> Result<StepFilter, Errors> {
-        let f = Filters::parse(raw, FILTERS)?;
+    /// Times without an offset are read in `tz`.
+    pub fn parse(raw: &Map<String, Value>, tz: Tz) -> Result<StepFilter, Errors> {
+        let f = Filters::parse_in(raw, FILTERS, tz)?;
         Ok(StepFilter {
             aasm_state: f.strs("aasm_state"),
             name: f.strs("name"),
@@ -500,6 +507,8 @@ impl StepFilter {
             parent_id: f.ints("parent_id"),
             category_id: f.ints("category_id"),
             work_task_id: f.ints("work_task_id"),
+            created: f.time_range("created"),
+            updated: f.time_range("updated"),
         })
     }
 

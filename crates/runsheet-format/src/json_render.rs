@@ -14,7 +14,7 @@ pub fn to_json(node: &Node, options: &RenderOptions) -> Vec<u8> {
     out
 }
 
-fn write_node(out: &mut Vec<u8>, node: &Node, options: &RenderOptions) {
+pub(crate) fn write_node(out: &mut Vec<u8>, node: &Node, options: &RenderOptions) {
     match node {
         Node::Null | Node::TypedNull(_) => out.extend_from_slice(b"null"),
         Node::Str(text) | Node::Decimal(text) => write_string(out, text),

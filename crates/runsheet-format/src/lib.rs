@@ -2,7 +2,8 @@
 //!
 //! - [`negotiate`] picks JSON or XML from an Accept header;
 //! - [`Node`] is the representation every resource is rendered from, with [`to_json`] and
-//!   [`to_xml`] producing Rails' `to_json` / `to_xml` output;
+//!   [`to_xml`] producing Rails' `to_json` / `to_xml` output, and [`ListWriter`] the same
+//!   for a list a piece at a time (streamed answers);
 //! - [`errors_to_json`], [`errors_to_xml`], [`message_to_json`], [`message_to_xml`] render the
 //!   error bodies;
 //! - [`parse_json`], [`parse_xml`] and [`parse_query`] turn request bodies and query strings into
@@ -11,6 +12,7 @@
 mod error_bodies;
 mod json_body;
 mod json_render;
+mod list_writer;
 mod negotiation;
 mod node;
 mod parse_error;
@@ -28,6 +30,7 @@ mod xml_value;
 pub use error_bodies::{errors_to_json, errors_to_xml, message_to_json, message_to_xml};
 pub use json_body::parse_json;
 pub use json_render::to_json;
+pub use list_writer::ListWriter;
 pub use negotiation::{negotiate, Format, NotAcceptable};
 pub use node::{List, Node, NullAs, Record, ScalarType};
 pub use parse_error::ParseError;

@@ -15,6 +15,14 @@ impl Format {
         }
     }
 
+    /// The path extension that names it: `json`, `xml`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Xml => "xml",
+        }
+    }
+
     /// The format named by a path extension (`json` / `xml`, any case).
     pub fn from_extension(extension: &str) -> Option<Format> {
         if extension.eq_ignore_ascii_case("json") {

@@ -22,6 +22,11 @@ impl XmlOut {
         }
     }
 
+    /// A piece of a document: what follows the declaration.
+    pub(crate) fn fragment() -> XmlOut {
+        XmlOut { buf: String::new() }
+    }
+
     /// `<name attrs>` on its own line; children follow one level deeper.
     pub(crate) fn open(&mut self, depth: usize, name: &str, attributes: Attributes) {
         self.start_tag(depth, name, attributes);

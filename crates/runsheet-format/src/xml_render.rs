@@ -15,7 +15,13 @@ pub fn to_xml(root: &str, node: &Node, options: &RenderOptions) -> Vec<u8> {
     out.finish()
 }
 
-fn write_element(out: &mut XmlOut, depth: usize, name: &str, node: &Node, options: &RenderOptions) {
+pub(crate) fn write_element(
+    out: &mut XmlOut,
+    depth: usize,
+    name: &str,
+    node: &Node,
+    options: &RenderOptions,
+) {
     match node {
         Node::Null => out.leaf(depth, name, &[("nil", "true")], ""),
         Node::TypedNull(ty) => {

@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod error;
 pub mod handlers;
+pub mod lists;
 pub mod middleware;
 pub mod notify;
 pub mod output;

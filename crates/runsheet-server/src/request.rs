@@ -11,6 +11,7 @@ use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
+use runsheet_core::paging::{self, Paging};
 use runsheet_core::params::body_token;
 use runsheet_core::user::User;
 use runsheet_core::Errors;
@@ -26,6 +27,10 @@ pub struct ApiRequest {
     query: Map<String, Value>,
     body: Option<Value>,
     id: Option<String>,
+    /// The path as the client wrote it (with its `.json`/`.xml`) and its query string as
+    /// sent: what links to other pages of a list are made from.
+    path: String,
+    raw_query: String,
 }
 
 pub type ApiResult = Result<ApiResponse, ApiFailure>;
@@ -61,10 +66,16 @@ impl FromRequest for ApiRequest {
                 .await
                 .map_err(fail)?
                 .ok_or_else(|| fail(ApiError::Forbidden))?;
+            let path = match req.extensions().get::<PathFormat>() {
+                Some(PathFormat(format)) => format!("{}.{}", req.path(), format.extension()),
+                None => req.path().to_owned(),
+            };
             Ok(ApiRequest {
                 format,
                 user,
                 id: req.match_info().get("id").map(str::to_owned),
+                path,
+                raw_query: req.query_string().to_owned(),
                 state,
                 query,
                 body,
@@ -171,6 +182,11 @@ impl ApiRequest {
         &self.state
     }
 
+    /// The shared state, for work that outlives the handler (a streamed body).
+    pub fn shared_state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
     /// The query string, parsed Rack-style (`notify[recipients]=...` is a nested object).
     pub fn query(&self) -> &Map<String, Value> {
         &self.query
@@ -201,12 +217,26 @@ impl ApiRequest {
         parse(self.body.as_ref()).map_err(|e| self.fail(e))
     }
 
-    /// The list filters, from `filters[...]` in the query string and a `filters` object in
-    /// the body (the query string wins), read by a resource's filter parser.
-    pub fn filters<T>(
+    /// What a list is asked for: its filters, from `filters[...]` in the query string and a
+    /// `filters` object in the body (the query string wins), read by the resource's parser;
+    /// and which part of it ([`Paging`], from the query string). The errors of both are
+    /// answered together.
+    pub fn list_query<T>(
         &self,
         parse: impl FnOnce(&Map<String, Value>) -> Result<T, Errors>,
-    ) -> Result<T, ApiFailure> {
+    ) -> Result<(T, Paging), ApiFailure> {
+        let filter = self.raw_filters().and_then(|raw| parse(&raw));
+        match (filter, Paging::parse(&self.query)) {
+            (Ok(filter), Ok(paging)) => Ok((filter, paging)),
+            (Err(mut errors), Err(more)) => {
+                errors.extend(more);
+                Err(self.fail(errors))
+            }
+            (Err(errors), _) | (_, Err(errors)) => Err(self.fail(errors)),
+        }
+    }
+
+    fn raw_filters(&self) -> Result<Map<String, Value>, Errors> {
         let mut merged = Map::new();
         let sources = [
             self.body.as_ref().and_then(|b| b.get("filters")),
@@ -220,11 +250,18 @@ impl ApiRequest {
                 _ => {
                     let mut errors = Errors::new();
                     errors.add("filters", runsheet_core::errors::messages::INVALID);
-                    return Err(self.fail(errors));
+                    return Err(errors);
                 }
             }
         }
-        parse(&merged).map_err(|e| self.fail(e))
+        Ok(merged)
+    }
+
+    /// A `Link` header entry (RFC 8288) to another page of this list: the client's own
+    /// query (filters, token and all, as it sent them) with the page's position in place of
+    /// its own. A path-absolute reference, so no Host header is trusted.
+    pub fn link(&self, to: Paging, rel: &str) -> String {
+        page_link(&self.path, &self.raw_query, to, rel)
     }
 
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiFailure>
@@ -245,19 +282,73 @@ impl ApiRequest {
             &self.state.render,
         ))
     }
+}
 
-    /// A list; empty is a 404, as the reference pages say.
-    pub fn list(&self, root: &str, item: &str, nodes: Vec<Node>) -> ApiResult {
-        if nodes.is_empty() {
-            return Err(self.fail(ApiError::NotFound));
+fn page_link(path: &str, raw_query: &str, to: Paging, rel: &str) -> String {
+    let mut query: Vec<String> = raw_query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !is_position(pair))
+        .map(str::to_owned)
+        .collect();
+    if let Some((name, value)) = to.position() {
+        query.push(format!("{name}={value}"));
+    }
+    let target = format!("{path}?{}", query.join("&"));
+    format!("<{}>; rel=\"{rel}\"", link_safe(&target))
+}
+
+/// Whether a query pair is `page=` or `after=` (however its name is encoded).
+fn is_position(pair: &str) -> bool {
+    let name = pair.split('=').next().unwrap_or_default();
+    let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+    name == paging::PAGE || name == paging::AFTER
+}
+
+/// The target of a link, with what may not stand between `<` and `>` in a header (spaces,
+/// quotes, angle brackets, controls, non-ASCII) percent-encoded; the rest as sent.
+fn link_safe(target: &str) -> String {
+    let mut out = String::with_capacity(target.len());
+    for byte in target.bytes() {
+        if byte.is_ascii_graphic()
+            && !matches!(
+                byte,
+                b'<' | b'>' | b'"' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}'
+            )
+        {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
         }
-        let node = Node::List(runsheet_format::List::new(item, nodes));
-        Ok(ApiResponse::render(
-            StatusCode::OK,
-            self.format,
-            root,
-            &node,
-            &self.state.render,
-        ))
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_query_but_the_position() {
+        let next = Paging::Page {
+            per_page: 2,
+            page: 3,
+        };
+        assert_eq!(
+            page_link(
+                "/v1/steps.xml",
+                "filters[name][]=a%20b&page=2&per_page=2&token=t",
+                next,
+                "next"
+            ),
+            "</v1/steps.xml?filters[name][]=a%20b&per_page=2&token=t&page=3>; rel=\"next\""
+        );
+        let after = Paging::After {
+            per_page: 5,
+            after: 9,
+        };
+        assert_eq!(
+            page_link("/v1/job_runs", "pa%67e=1&after=4&&x=<\">", after, "next"),
+            "</v1/job_runs?x=%3C%22%3E&after=9>; rel=\"next\""
+        );
     }
 }

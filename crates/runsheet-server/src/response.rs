@@ -1,8 +1,13 @@
-//! Successful answers: the rendered body, with ETag and conditional GET.
+//! Successful answers: the rendered body, with ETag and conditional GET; or a list streamed a
+//! chunk at a time, which has no ETag (a tag hashes the whole body, which is never held).
 
 use actix_web::body::BoxBody;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{header, Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, Responder};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, Responder};
+use futures_util::stream::LocalBoxStream;
+use futures_util::Stream;
 use runsheet_format::{to_json, to_xml, Format, Node, RenderOptions};
 use sha2::{Digest, Sha256};
 
@@ -10,7 +15,13 @@ pub struct ApiResponse {
     status: StatusCode,
     /// `None` for an answer with no body.
     format: Option<Format>,
-    body: Vec<u8>,
+    body: Body,
+    headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+enum Body {
+    Whole(Vec<u8>),
+    Stream(LocalBoxStream<'static, Result<Bytes, std::io::Error>>),
 }
 
 impl ApiResponse {
@@ -25,10 +36,29 @@ impl ApiResponse {
             Format::Json => to_json(node, options),
             Format::Xml => to_xml(root, node, options),
         };
+        ApiResponse::bytes(status, format, body)
+    }
+
+    /// A body already rendered in `format`.
+    pub fn bytes(status: StatusCode, format: Format, body: Vec<u8>) -> ApiResponse {
         ApiResponse {
             status,
             format: Some(format),
-            body,
+            body: Body::Whole(body),
+            headers: Vec::new(),
+        }
+    }
+
+    /// A 200 whose body is sent as `body` yields it.
+    pub fn stream(
+        format: Format,
+        body: impl Stream<Item = Result<Bytes, std::io::Error>> + 'static,
+    ) -> ApiResponse {
+        ApiResponse {
+            status: StatusCode::OK,
+            format: Some(format),
+            body: Body::Stream(Box::pin(body)),
+            headers: Vec::new(),
         }
     }
 
@@ -36,8 +66,18 @@ impl ApiResponse {
         ApiResponse {
             status,
             format: None,
-            body: Vec::new(),
+            body: Body::Whole(Vec::new()),
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a header; a value that cannot be one (never ours) is left out.
+    pub fn header(mut self, name: HeaderName, value: String) -> ApiResponse {
+        match HeaderValue::try_from(value) {
+            Ok(value) => self.headers.push((name, value)),
+            Err(_) => tracing::warn!(%name, "header value left out"),
+        }
+        self
     }
 }
 
@@ -49,32 +89,47 @@ impl Responder for ApiResponse {
     fn respond_to(self, req: &HttpRequest) -> HttpResponse {
         let cacheable =
             self.status == StatusCode::OK && matches!(*req.method(), Method::GET | Method::HEAD);
-        let Some(format) = self.format.filter(|_| cacheable) else {
-            let mut response = HttpResponse::build(self.status);
-            if let Some(format) = self.format {
-                response.content_type(format.content_type());
+        let mut response = HttpResponse::build(self.status);
+        for (name, value) in self.headers {
+            response.insert_header((name, value));
+        }
+        let body = match self.body {
+            Body::Stream(stream) => {
+                if cacheable {
+                    response.insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
+                }
+                content_type(&mut response, self.format);
+                return response.streaming(stream);
             }
-            return response.body(self.body);
+            Body::Whole(body) => body,
         };
-        let etag = etag(&self.body);
+        let Some(format) = self.format.filter(|_| cacheable) else {
+            content_type(&mut response, self.format);
+            return response.body(body);
+        };
+        let etag = etag(&body);
         let fresh = req
             .headers()
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|candidates| matches_etag(candidates, &etag));
-        let mut response = if fresh {
-            HttpResponse::NotModified()
-        } else {
-            HttpResponse::Ok()
-        };
+        if fresh {
+            response.status(StatusCode::NOT_MODIFIED);
+        }
         response
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
         if fresh {
             response.finish()
         } else {
-            response.content_type(format.content_type()).body(self.body)
+            response.content_type(format.content_type()).body(body)
         }
+    }
+}
+
+fn content_type(response: &mut HttpResponseBuilder, format: Option<Format>) {
+    if let Some(format) = format {
+        response.content_type(format.content_type());
     }
 }
 

@@ -16,6 +16,8 @@ pub struct AppState {
     pub mail_from: String,
     /// This process's runner, if it has one: woken after changes that may queue scripts.
     pub runner: Option<Waker>,
+    /// How many records a streamed list loads and renders at a time.
+    pub list_chunk: usize,
 }
 
 impl AppState {
@@ -31,6 +33,7 @@ impl AppState {
             mail_url: settings.mail_url.clone(),
             mail_from: settings.mail_from.clone(),
             runner: None,
+            list_chunk: crate::lists::CHUNK,
         })
     }
 

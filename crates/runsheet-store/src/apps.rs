@@ -3,13 +3,14 @@
 use crate::error::StoreError;
 use crate::schema::installed_components;
 use crate::schema::{app_components, app_environments, apps, components, environments};
-use crate::sql::{all_exist, name_taken, IN_CHUNK};
+use crate::sql::{all_exist, load_window, name_taken, Backend, IN_CHUNK};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::app::{App, AppChanges, AppFields, AppFilter, AppRecord, Named};
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::{time, Errors};
 
 #[derive(Queryable)]
@@ -48,6 +49,25 @@ pub(crate) fn named_of(links: &[(i64, i64, String)], owner: i64) -> Vec<Named> {
 }
 
 pub fn list(conn: &mut AnyConnection, filter: &AppFilter) -> Result<Vec<AppRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &AppFilter,
+    window: &Window,
+) -> Result<Vec<AppRecord>, StoreError> {
+    let rows: Vec<AppRow> = load_window!(conn, filtered(filter), window, apps::id, apps::id);
+    with_links(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &AppFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &AppFilter) -> apps::BoxedQuery<'static, Backend> {
     let mut query = apps::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(apps::name.eq_any(v.clone()));
@@ -71,8 +91,7 @@ pub fn list(conn: &mut AnyConnection, filter: &AppFilter) -> Result<Vec<AppRecor
             ),
         );
     }
-    let rows: Vec<AppRow> = query.order(apps::id).load(conn)?;
-    with_links(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<AppRecord, StoreError> {

@@ -3,13 +3,14 @@
 use crate::error::StoreError;
 use crate::phases::in_use;
 use crate::schema::{categories, steps};
-use crate::sql::name_taken;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::category::{Category, CategoryChanges, CategoryFields, CategoryFilter};
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::time;
 
 #[derive(Queryable)]
@@ -37,6 +38,31 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &CategoryFilter,
 ) -> Result<Vec<Category>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &CategoryFilter,
+    window: &Window,
+) -> Result<Vec<Category>, StoreError> {
+    let rows: Vec<Row> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        categories::id,
+        categories::id
+    );
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &CategoryFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &CategoryFilter) -> categories::BoxedQuery<'static, Backend> {
     let mut query = categories::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(categories::name.eq_any(v.clone()));
@@ -44,8 +70,7 @@ pub fn list(
     if let Some(v) = &filter.categorized_type {
         query = query.filter(categories::categorized_type.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query.order(categories::id).load(conn)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Category, StoreError> {

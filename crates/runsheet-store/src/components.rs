@@ -3,8 +3,8 @@
 use crate::apps::named_of;
 use crate::error::StoreError;
 use crate::schema::{app_components, apps, components};
-use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -13,6 +13,7 @@ use runsheet_core::component::{
     Component, ComponentChanges, ComponentFields, ComponentFilter, ComponentRecord,
 };
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::time;
 
 #[derive(Queryable)]
@@ -40,6 +41,31 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &ComponentFilter,
 ) -> Result<Vec<ComponentRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &ComponentFilter,
+    window: &Window,
+) -> Result<Vec<ComponentRecord>, StoreError> {
+    let rows: Vec<ComponentRow> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        components::id,
+        components::id
+    );
+    with_apps(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &ComponentFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &ComponentFilter) -> components::BoxedQuery<'static, Backend> {
     let mut query = components::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(components::name.eq_any(v.clone()));
@@ -54,8 +80,7 @@ pub fn list(
             ),
         );
     }
-    let rows: Vec<ComponentRow> = query.order(components::id).load(conn)?;
-    with_apps(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<ComponentRecord, StoreError> {

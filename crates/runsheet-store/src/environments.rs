@@ -3,8 +3,8 @@
 use crate::apps::named_of;
 use crate::error::StoreError;
 use crate::schema::{app_environments, apps, environments};
-use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -13,6 +13,7 @@ use runsheet_core::environment::{
     Environment, EnvironmentChanges, EnvironmentFields, EnvironmentFilter, EnvironmentRecord,
 };
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::time;
 
 #[derive(Queryable)]
@@ -42,6 +43,31 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &EnvironmentFilter,
 ) -> Result<Vec<EnvironmentRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &EnvironmentFilter,
+    window: &Window,
+) -> Result<Vec<EnvironmentRecord>, StoreError> {
+    let rows: Vec<EnvironmentRow> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        environments::id,
+        environments::id
+    );
+    with_apps(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &EnvironmentFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &EnvironmentFilter) -> environments::BoxedQuery<'static, Backend> {
     let mut query = environments::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(environments::name.eq_any(v.clone()));
@@ -56,8 +82,7 @@ pub fn list(
             ),
         );
     }
-    let rows: Vec<EnvironmentRow> = query.order(environments::id).load(conn)?;
-    with_apps(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<EnvironmentRecord, StoreError> {

@@ -2,13 +2,14 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, users};
-use crate::sql::{all_exist, name_taken, IN_CHUNK};
+use crate::sql::{all_exist, load_window, name_taken, Backend, IN_CHUNK};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
 use runsheet_core::group::{Group, GroupChanges, GroupFields, GroupFilter, GroupRecord, UserRef};
+use runsheet_core::paging::Window;
 
 #[derive(Queryable)]
 struct GroupRow {
@@ -58,6 +59,25 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &GroupFilter,
 ) -> Result<Vec<GroupRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &GroupFilter,
+    window: &Window,
+) -> Result<Vec<GroupRecord>, StoreError> {
+    let rows: Vec<GroupRow> = load_window!(conn, filtered(filter), window, groups::id, groups::id);
+    with_users(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &GroupFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &GroupFilter) -> groups::BoxedQuery<'static, Backend> {
     let mut query = groups::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(groups::name.eq_any(v.clone()));
@@ -66,8 +86,7 @@ pub fn list(
         query = query.filter(groups::email.eq_any(v.clone()));
     }
     query = query.filter(groups::active.eq_any(filter.active.clone()));
-    let rows: Vec<GroupRow> = query.order(groups::id).load(conn)?;
-    with_users(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<GroupRecord, StoreError> {

@@ -9,7 +9,7 @@ use crate::schema::{
     installed_components as ics, properties, servers, steps,
 };
 use crate::sql::all_exist;
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::{load_window, lower, Backend, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -19,6 +19,7 @@ use runsheet_core::installed_component::{
     InstalledComponent, InstalledComponentChanges, InstalledComponentFields,
     InstalledComponentFilter, InstalledComponentRecord,
 };
+use runsheet_core::paging::Window;
 use runsheet_core::{time, Errors};
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,6 +55,28 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &InstalledComponentFilter,
 ) -> Result<Vec<InstalledComponentRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &InstalledComponentFilter,
+    window: &Window,
+) -> Result<Vec<InstalledComponentRecord>, StoreError> {
+    let rows: Vec<Row> = load_window!(conn, filtered(filter), window, ics::id, ics::id);
+    with_details(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(
+    conn: &mut AnyConnection,
+    filter: &InstalledComponentFilter,
+) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &InstalledComponentFilter) -> ics::BoxedQuery<'static, Backend> {
     let mut query = ics::table.into_boxed();
     if let Some(v) = &filter.app_id {
         query = query.filter(ics::app_id.eq_any(v.clone()));
@@ -95,8 +118,7 @@ pub fn list(
     if let Some(v) = &filter.version {
         query = query.filter(ics::version.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query.order(ics::id).load(conn)?;
-    with_details(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<InstalledComponentRecord, StoreError> {

@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::{in_range, load_window, lower, Backend, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -12,6 +12,7 @@ use runsheet_core::notification::{
     JobRun, JobRunRecord, JobRunRequest, JobRunStep, NewJobRun, Owner, RequestMail, StepMail,
     JOB_TYPE,
 };
+use runsheet_core::paging::Window;
 use std::collections::HashMap;
 
 #[derive(Queryable)]
@@ -95,6 +96,26 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &JobRunFilter,
 ) -> Result<Vec<JobRunRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects (the list is in id order either way).
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &JobRunFilter,
+    window: &Window,
+) -> Result<Vec<JobRunRecord>, StoreError> {
+    let rows: Vec<JobRunRow> =
+        load_window!(conn, filtered(filter), window, job_runs::id, job_runs::id);
+    with_steps(conn, rows)
+}
+
+/// How many runs the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &JobRunFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &JobRunFilter) -> job_runs::BoxedQuery<'static, Backend> {
     let mut query = job_runs::table.into_boxed();
     if let Some(running) = filter.currently_running {
         let unfinished = JobRunFilter::unfinished_statuses();
@@ -125,8 +146,10 @@ pub fn list(
     if let Some(v) = &filter.step_id {
         query = query.filter(job_runs::step_id.eq_any(v.clone()));
     }
-    let rows: Vec<JobRunRow> = query.order(job_runs::id).load(conn)?;
-    with_steps(conn, rows)
+    query = in_range!(query, job_runs::created_at, filter.created);
+    query = in_range!(query, job_runs::updated_at, filter.updated);
+    query = in_range!(query, job_runs::finished_at, filter.finished);
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<JobRunRecord, StoreError> {

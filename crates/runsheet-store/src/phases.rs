@@ -2,13 +2,14 @@
 
 use crate::error::StoreError;
 use crate::schema::{phases, runtime_phases, steps};
-use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::phase::{
     NameFilter, Phase, PhaseChanges, PhaseRecord, PositionedFields, RuntimePhaseRef,
 };
@@ -45,12 +46,36 @@ impl From<Row> for Phase {
 }
 
 pub fn list(conn: &mut AnyConnection, filter: &NameFilter) -> Result<Vec<PhaseRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &NameFilter,
+    window: &Window,
+) -> Result<Vec<PhaseRecord>, StoreError> {
+    let rows: Vec<Row> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        phases::id,
+        (phases::position, phases::id)
+    );
+    with_runtime_phases(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &NameFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &NameFilter) -> phases::BoxedQuery<'static, Backend> {
     let mut query = phases::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(phases::name.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query.order((phases::position, phases::id)).load(conn)?;
-    with_runtime_phases(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<PhaseRecord, StoreError> {

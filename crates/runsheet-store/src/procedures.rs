@@ -6,14 +6,15 @@
 
 use crate::error::StoreError;
 use crate::schema::{procedures, requests, step_property_values, step_servers, steps};
-use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::steps as step_store;
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::procedure::{
     request_not_editable, AddedProcedure, Procedure, ProcedureChanges, ProcedureFields,
     ProcedureFilter, ProcedureRecord, ProcedureStepRef, StepRef,
@@ -48,6 +49,31 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &ProcedureFilter,
 ) -> Result<Vec<ProcedureRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &ProcedureFilter,
+    window: &Window,
+) -> Result<Vec<ProcedureRecord>, StoreError> {
+    let rows: Vec<Row> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        procedures::id,
+        procedures::id
+    );
+    with_steps(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &ProcedureFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &ProcedureFilter) -> procedures::BoxedQuery<'static, Backend> {
     let mut query = procedures::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(procedures::name.eq_any(v.clone()));
@@ -55,8 +81,7 @@ pub fn list(
     if let Some(v) = &filter.aasm_state {
         query = query.filter(procedures::aasm_state.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query.order(procedures::id).load(conn)?;
-    with_steps(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<ProcedureRecord, StoreError> {

@@ -2,12 +2,13 @@
 
 use crate::error::StoreError;
 use crate::schema::properties;
-use crate::sql::name_taken;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::property::{Property, PropertyChanges, PropertyFields, PropertyFilter};
 use runsheet_core::time;
 
@@ -38,13 +39,37 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &PropertyFilter,
 ) -> Result<Vec<Property>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &PropertyFilter,
+    window: &Window,
+) -> Result<Vec<Property>, StoreError> {
+    let rows: Vec<PropertyRow> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        properties::id,
+        properties::id
+    );
+    Ok(rows.into_iter().map(Property::from).collect())
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &PropertyFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &PropertyFilter) -> properties::BoxedQuery<'static, Backend> {
     let mut query = properties::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(properties::name.eq_any(v.clone()));
     }
     query = query.filter(properties::active.eq_any(filter.active.clone()));
-    let rows: Vec<PropertyRow> = query.order(properties::id).load(conn)?;
-    Ok(rows.into_iter().map(Property::from).collect())
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Property, StoreError> {

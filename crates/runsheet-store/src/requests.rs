@@ -7,11 +7,12 @@
 
 use crate::error::StoreError;
 use crate::schema::{apps, components, environments, request_apps, requests, steps, users};
-use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, IN_CHUNK};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::request::{
     order_steps, NamedRef, PersonRef, Request, RequestChanges, RequestFields, RequestFilter,
     RequestRecord, RequestStep, SideEffects,
@@ -158,37 +159,76 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &RequestFilter,
 ) -> Result<Vec<RequestRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects (by id either way). The whole list is one query
+/// with what the requests refer to; a window is one more, of its ids.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &RequestFilter,
+    window: &Window,
+) -> Result<Vec<RequestRecord>, StoreError> {
     let mut query = with_references!().into_boxed();
-    match &filter.aasm_state {
-        Some(v) => query = query.filter(requests::aasm_state.eq_any(v.clone())),
-        None => query = query.filter(requests::aasm_state.ne(RequestFilter::hidden_state())),
-    }
-    if let Some(v) = &filter.name {
-        query = query.filter(requests::name.eq_any(v.clone()));
-    }
-    if let Some(v) = &filter.app_id {
-        // A subquery, not the joined apps: a request that has the app shows all its apps.
-        let with_app = apps_of_requests
-            .filter(
-                apps_of_requests
-                    .field(request_apps::app_id)
-                    .eq_any(v.clone()),
-            )
-            .select(apps_of_requests.field(request_apps::request_id));
-        query = query.filter(requests::id.eq_any(with_app));
-    }
-    if let Some(v) = &filter.environment_id {
-        query = query.filter(requests::environment_id.eq_any(v.clone()));
-    }
-    if let Some(v) = &filter.owner_id {
-        query = query.filter(requests::owner_id.eq_any(v.clone()));
-    }
-    if let Some(v) = &filter.requestor_id {
-        query = query.filter(requests::requestor_id.eq_any(v.clone()));
+    if *window == Window::ALL {
+        query = filtered!(query, filter);
+    } else {
+        let ids: Vec<i64> = load_window!(
+            conn,
+            filtered!(requests::table.into_boxed(), filter).select(requests::id),
+            window,
+            requests::id,
+            requests::id
+        );
+        query = query.filter(requests::id.eq_any(ids));
     }
     let rows: Vec<JoinedRow> = query.load(conn)?;
     with_nested(conn, by_request(rows))
 }
+
+/// How many requests the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &RequestFilter) -> Result<i64, StoreError> {
+    Ok(filtered!(requests::table.into_boxed(), filter)
+        .count()
+        .get_result(conn)?)
+}
+
+/// `$query` (boxed, over `requests` alone or joined) keeping the requests the filter selects.
+macro_rules! filtered {
+    ($query:expr, $filter:expr) => {{
+        let filter: &RequestFilter = $filter;
+        let mut query = $query;
+        match &filter.aasm_state {
+            Some(v) => query = query.filter(requests::aasm_state.eq_any(v.clone())),
+            None => query = query.filter(requests::aasm_state.ne(RequestFilter::hidden_state())),
+        }
+        if let Some(v) = &filter.name {
+            query = query.filter(requests::name.eq_any(v.clone()));
+        }
+        if let Some(v) = &filter.app_id {
+            // A subquery, not the joined apps: a request that has the app shows all its apps.
+            let with_app = apps_of_requests
+                .filter(
+                    apps_of_requests
+                        .field(request_apps::app_id)
+                        .eq_any(v.clone()),
+                )
+                .select(apps_of_requests.field(request_apps::request_id));
+            query = query.filter(requests::id.eq_any(with_app));
+        }
+        if let Some(v) = &filter.environment_id {
+            query = query.filter(requests::environment_id.eq_any(v.clone()));
+        }
+        if let Some(v) = &filter.owner_id {
+            query = query.filter(requests::owner_id.eq_any(v.clone()));
+        }
+        if let Some(v) = &filter.requestor_id {
+            query = query.filter(requests::requestor_id.eq_any(v.clone()));
+        }
+        query
+    }};
+}
+use filtered;
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<RequestRecord, StoreError> {
     let rows: Vec<JoinedRow> = with_references!().filter(requests::id.eq(id)).load(conn)?;

@@ -3,12 +3,13 @@
 use crate::error::StoreError;
 use crate::phases::in_use;
 use crate::schema::{phases, runtime_phases, steps};
-use crate::sql::{lower, IN_CHUNK};
+use crate::sql::{load_window, lower, Backend, IN_CHUNK};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::runtime_phase::{
     NamedRef, RuntimePhase, RuntimePhaseChanges, RuntimePhaseFields, RuntimePhaseFilter,
     RuntimePhaseRecord,
@@ -42,6 +43,34 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &RuntimePhaseFilter,
 ) -> Result<Vec<RuntimePhaseRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &RuntimePhaseFilter,
+    window: &Window,
+) -> Result<Vec<RuntimePhaseRecord>, StoreError> {
+    let rows: Vec<Row> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        runtime_phases::id,
+        (runtime_phases::position, runtime_phases::id)
+    );
+    with_phases(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(
+    conn: &mut AnyConnection,
+    filter: &RuntimePhaseFilter,
+) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &RuntimePhaseFilter) -> runtime_phases::BoxedQuery<'static, Backend> {
     let mut query = runtime_phases::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(runtime_phases::name.eq_any(v.clone()));
@@ -49,10 +78,7 @@ pub fn list(
     if let Some(v) = &filter.phase_id {
         query = query.filter(runtime_phases::phase_id.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query
-        .order((runtime_phases::position, runtime_phases::id))
-        .load(conn)?;
-    with_phases(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<RuntimePhaseRecord, StoreError> {

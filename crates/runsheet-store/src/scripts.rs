@@ -2,12 +2,13 @@
 
 use crate::error::StoreError;
 use crate::schema::{job_runs, scripts, steps};
-use crate::sql::name_taken;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::script::{Script, ScriptChanges, ScriptFields, ScriptFilter};
 use runsheet_core::{time, Errors};
 
@@ -42,6 +43,26 @@ impl From<ScriptRow> for Script {
 }
 
 pub fn list(conn: &mut AnyConnection, filter: &ScriptFilter) -> Result<Vec<Script>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &ScriptFilter,
+    window: &Window,
+) -> Result<Vec<Script>, StoreError> {
+    let rows: Vec<ScriptRow> =
+        load_window!(conn, filtered(filter), window, scripts::id, scripts::id);
+    Ok(rows.into_iter().map(Script::from).collect())
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &ScriptFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &ScriptFilter) -> scripts::BoxedQuery<'static, Backend> {
     let mut query = scripts::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(scripts::name.eq_any(v.clone()));
@@ -52,8 +73,7 @@ pub fn list(conn: &mut AnyConnection, filter: &ScriptFilter) -> Result<Vec<Scrip
     if let Some(v) = &filter.aasm_state {
         query = query.filter(scripts::aasm_state.eq_any(v.clone()));
     }
-    let rows: Vec<ScriptRow> = query.order(scripts::id).load(conn)?;
-    Ok(rows.into_iter().map(Script::from).collect())
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<Script, StoreError> {

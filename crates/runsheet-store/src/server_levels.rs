@@ -2,13 +2,14 @@
 
 use crate::error::StoreError;
 use crate::schema::{server_levels, servers};
-use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::server_level::{
     NamedRef, ServerLevel, ServerLevelChanges, ServerLevelFields, ServerLevelFilter,
     ServerLevelRecord,
@@ -40,12 +41,36 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &ServerLevelFilter,
 ) -> Result<Vec<ServerLevelRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &ServerLevelFilter,
+    window: &Window,
+) -> Result<Vec<ServerLevelRecord>, StoreError> {
+    let rows: Vec<Row> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        server_levels::id,
+        server_levels::id
+    );
+    with_servers(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &ServerLevelFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &ServerLevelFilter) -> server_levels::BoxedQuery<'static, Backend> {
     let mut query = server_levels::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(server_levels::name.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query.order(server_levels::id).load(conn)?;
-    with_servers(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<ServerLevelRecord, StoreError> {

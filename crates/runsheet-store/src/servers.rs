@@ -2,13 +2,14 @@
 
 use crate::error::StoreError;
 use crate::schema::{environments, server_environments, server_levels, servers};
-use crate::sql::name_taken;
 use crate::sql::IN_CHUNK;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::server::{
     NamedRef, Server, ServerChanges, ServerFields, ServerFilter, ServerRecord, OWN_PARENT,
 };
@@ -49,6 +50,25 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &ServerFilter,
 ) -> Result<Vec<ServerRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &ServerFilter,
+    window: &Window,
+) -> Result<Vec<ServerRecord>, StoreError> {
+    let rows: Vec<Row> = load_window!(conn, filtered(filter), window, servers::id, servers::id);
+    with_associations(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &ServerFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &ServerFilter) -> servers::BoxedQuery<'static, Backend> {
     let mut query = servers::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(servers::name.eq_any(v.clone()));
@@ -66,8 +86,7 @@ pub fn list(
         );
     }
     query = query.filter(servers::active.eq_any(filter.active.clone()));
-    let rows: Vec<Row> = query.order(servers::id).load(conn)?;
-    with_associations(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<ServerRecord, StoreError> {

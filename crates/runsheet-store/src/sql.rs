@@ -58,3 +58,47 @@ macro_rules! all_exist {
     }};
 }
 pub(crate) use all_exist;
+
+/// The backend of [`AnyConnection`](crate::AnyConnection), for boxed queries.
+pub(crate) type Backend = <crate::AnyConnection as diesel::Connection>::Backend;
+
+/// The rows of a filtered, boxed list query that a [`Window`](runsheet_core::paging::Window)
+/// selects: in the list's own `$order`, or, after an id, in id order (keyset).
+macro_rules! load_window {
+    ($conn:expr, $query:expr, $window:expr, $id:expr, $order:expr) => {{
+        let window: &runsheet_core::paging::Window = $window;
+        let query = $query;
+        let query = match window.after {
+            Some(after) => query.filter($id.gt(after)).order($id),
+            None => query.order($order),
+        };
+        let query = match window.limit {
+            Some(limit) => query.limit(limit),
+            None => query,
+        };
+        let query = match window.offset {
+            0 => query,
+            offset => query.offset(offset),
+        };
+        query.load($conn)?
+    }};
+}
+pub(crate) use load_window;
+
+/// `$query` keeping the rows whose `$column` is in a
+/// [`TimeRange`](runsheet_core::filters::TimeRange): at or after its start, before its end.
+/// A null time is in no range.
+macro_rules! in_range {
+    ($query:expr, $column:expr, $range:expr) => {{
+        let range: runsheet_core::filters::TimeRange = $range;
+        let mut query = $query;
+        if let Some(after) = range.after {
+            query = query.filter($column.ge(after));
+        }
+        if let Some(before) = range.before {
+            query = query.filter($column.lt(before));
+        }
+        query
+    }};
+}
+pub(crate) use in_range;

@@ -2,11 +2,12 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, users};
-use crate::sql::{all_exist, contains_pattern, lower, lower_opt, IN_CHUNK};
+use crate::sql::{all_exist, contains_pattern, load_window, lower, lower_opt, Backend, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::user::{GroupRef, User, UserChanges, UserFields, UserFilter, UserRecord};
 use runsheet_core::{api_key, time, Errors};
 
@@ -73,6 +74,25 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, StoreError> {
 }
 
 pub fn list(conn: &mut AnyConnection, filter: &UserFilter) -> Result<Vec<UserRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &UserFilter,
+    window: &Window,
+) -> Result<Vec<UserRecord>, StoreError> {
+    let rows: Vec<UserRow> = load_window!(conn, filtered(filter), window, users::id, users::id);
+    with_groups(conn, rows)
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &UserFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &UserFilter) -> users::BoxedQuery<'static, Backend> {
     let mut query = users::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(users::login.eq_any(v.clone()));
@@ -104,8 +124,7 @@ pub fn list(conn: &mut AnyConnection, filter: &UserFilter) -> Result<Vec<UserRec
         query = query.filter(users::admin.eq(admin));
     }
     query = query.filter(users::active.eq_any(filter.active.clone()));
-    let rows: Vec<UserRow> = query.order(users::id).load(conn)?;
-    with_groups(conn, rows)
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<UserRecord, StoreError> {

@@ -3,12 +3,13 @@
 use crate::error::StoreError;
 use crate::phases::in_use;
 use crate::schema::{steps, work_tasks};
-use crate::sql::name_taken;
+use crate::sql::{load_window, name_taken, Backend};
 use crate::users::taken_on_race;
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::time;
 use runsheet_core::work_task::{PositionedFields, WorkTask, WorkTaskChanges, WorkTaskFilter};
 
@@ -37,14 +38,36 @@ pub fn list(
     conn: &mut AnyConnection,
     filter: &WorkTaskFilter,
 ) -> Result<Vec<WorkTask>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &WorkTaskFilter,
+    window: &Window,
+) -> Result<Vec<WorkTask>, StoreError> {
+    let rows: Vec<Row> = load_window!(
+        conn,
+        filtered(filter),
+        window,
+        work_tasks::id,
+        (work_tasks::position, work_tasks::id)
+    );
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// How many records the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &WorkTaskFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+fn filtered(filter: &WorkTaskFilter) -> work_tasks::BoxedQuery<'static, Backend> {
     let mut query = work_tasks::table.into_boxed();
     if let Some(v) = &filter.name {
         query = query.filter(work_tasks::name.eq_any(v.clone()));
     }
-    let rows: Vec<Row> = query
-        .order((work_tasks::position, work_tasks::id))
-        .load(conn)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    query
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<WorkTask, StoreError> {

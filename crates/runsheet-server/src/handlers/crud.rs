@@ -1,21 +1,16 @@
 //! The five REST actions, once for every resource that follows the conventions.
 
+use crate::lists;
 use crate::request::{ApiRequest, ApiResult};
-use crate::resources::{Context, Resource};
+use crate::resources::{Context, Listed, Resource};
 use crate::response::ApiResponse;
 use actix_web::http::StatusCode;
 
-pub async fn list<R: Resource>(api: ApiRequest) -> ApiResult {
-    let filter = api.filters(R::parse_filter)?;
-    let records = api.db(move |conn| R::list(conn, &filter)).await?;
-    api.list(
-        R::PLURAL,
-        R::SINGULAR,
-        records
-            .iter()
-            .map(|r| R::represent(r, api.options()))
-            .collect(),
-    )
+/// GET on the collection: a page of the list, or the whole of it (see [`lists`]).
+pub async fn list<R: Listed>(api: ApiRequest) -> ApiResult {
+    let context = context(&api);
+    let (filter, paging) = api.list_query(|raw| R::parse_filter(raw, &context))?;
+    lists::answer::<R>(&api, filter, paging).await
 }
 
 pub async fn show<R: Resource>(api: ApiRequest) -> ApiResult {

@@ -2,20 +2,28 @@
 //! server itself, so POST, PUT and DELETE are 405 (after the token). Also
 //! GET /v1/job_runs/:id/output, a run's output file piece by piece.
 
-use crate::handlers::not_allowed;
+use super::{Context, Listed};
+use crate::handlers::{crud, not_allowed};
+use crate::lists::{ById, Chunks};
 use crate::output;
 use crate::request::{ApiRequest, ApiResult};
 use crate::routes::get;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use runsheet_core::job_run::{JobRunFilter, OutputRequest};
+use runsheet_core::notification::JobRunRecord;
+use runsheet_core::paging::Window;
+use runsheet_core::Errors;
 use runsheet_format::resources::job_runs as format;
+use runsheet_format::{Node, RenderOptions};
 use runsheet_store::job_runs as store;
+use runsheet_store::{AnyConnection, StoreError};
+use serde_json::{Map, Value};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/v1/job_runs")
-            .route(get().to(list))
+            .route(get().to(crud::list::<JobRuns>))
             .default_service(web::to(not_allowed)),
     );
     cfg.service(
@@ -30,17 +38,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn list(api: ApiRequest) -> ApiResult {
-    let filter = api.filters(JobRunFilter::parse)?;
-    let records = api.db(move |conn| store::list(conn, &filter)).await?;
-    api.list(
-        "job_runs",
-        "job_run",
-        records
-            .iter()
-            .map(|r| format::job_run(r, api.options()))
-            .collect(),
-    )
+/// The list of job runs, by id: the one that grows without bound (a run per script run and
+/// per notification), so the whole of it is streamed by keyset.
+pub struct JobRuns;
+
+impl Listed for JobRuns {
+    const SINGULAR: &'static str = "job_run";
+    const PLURAL: &'static str = "job_runs";
+    type Record = JobRunRecord;
+    type Filter = JobRunFilter;
+
+    fn parse_filter(raw: &Map<String, Value>, context: &Context) -> Result<JobRunFilter, Errors> {
+        JobRunFilter::parse(raw, context.tz)
+    }
+    fn represent(record: &JobRunRecord, options: &RenderOptions) -> Node {
+        format::job_run(record, options)
+    }
+    fn page(
+        conn: &mut AnyConnection,
+        filter: &JobRunFilter,
+        window: &Window,
+    ) -> Result<Vec<JobRunRecord>, StoreError> {
+        store::page(conn, filter, window)
+    }
+    fn count(conn: &mut AnyConnection, filter: &JobRunFilter) -> Result<i64, StoreError> {
+        store::count_list(conn, filter)
+    }
+    fn chunks(filter: JobRunFilter, size: usize) -> Box<dyn Chunks<JobRunRecord>> {
+        Box::new(ById::new(filter, size, store::page, |r| r.job_run.id))
+    }
 }
 
 async fn show(api: ApiRequest) -> ApiResult {

@@ -9,7 +9,9 @@ pub mod notifications;
 pub mod requests;
 pub mod steps;
 
+use crate::lists::{AllAtOnce, Chunks};
 use chrono_tz::Tz;
+use runsheet_core::paging::Window;
 use runsheet_core::Errors;
 use runsheet_format::{Node, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
@@ -25,26 +27,45 @@ pub struct Context {
     pub user_id: i64,
 }
 
-pub trait Resource: 'static {
+/// A resource's list: how its filters are read, its records loaded and shown. What GET on a
+/// collection needs, and all that read-only job runs have.
+pub trait Listed: 'static {
     /// The XML element of one record, e.g. `user`.
     const SINGULAR: &'static str;
     /// The XML element of a list, e.g. `users`.
     const PLURAL: &'static str;
     type Record: Send + 'static;
-    type Changes: Send + 'static;
     type Filter: Send + 'static;
+
+    fn parse_filter(raw: &Map<String, Value>, context: &Context) -> Result<Self::Filter, Errors>;
+    fn represent(record: &Self::Record, options: &RenderOptions) -> Node;
+
+    /// The part of the filtered list `window` selects.
+    fn page(
+        conn: &mut AnyConnection,
+        filter: &Self::Filter,
+        window: &Window,
+    ) -> Result<Vec<Self::Record>, StoreError>;
+    /// How many records the whole filtered list has.
+    fn count(conn: &mut AnyConnection, filter: &Self::Filter) -> Result<i64, StoreError>;
+
+    /// The whole list, `size` records at a time where the resource can load it so (lists
+    /// that grow without bound); all at once otherwise.
+    fn chunks(filter: Self::Filter, _size: usize) -> Box<dyn Chunks<Self::Record>> {
+        Box::new(AllAtOnce::new(filter, |conn, filter| {
+            Self::page(conn, filter, &Window::ALL)
+        }))
+    }
+}
+
+pub trait Resource: Listed {
+    type Changes: Send + 'static;
 
     /// GET of one record first sends the notification it asks for (steps only).
     const NOTIFIES_ON_SHOW: bool = false;
 
     fn parse_changes(body: Option<&Value>, context: &Context) -> Result<Self::Changes, Errors>;
-    fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors>;
-    fn represent(record: &Self::Record, options: &RenderOptions) -> Node;
 
-    fn list(
-        conn: &mut AnyConnection,
-        filter: &Self::Filter,
-    ) -> Result<Vec<Self::Record>, StoreError>;
     fn find(conn: &mut AnyConnection, id: i64) -> Result<Self::Record, StoreError>;
     fn create(
         conn: &mut AnyConnection,
@@ -61,38 +82,51 @@ pub trait Resource: 'static {
     fn destroy(conn: &mut AnyConnection, id: i64) -> Result<Option<Self::Record>, StoreError>;
 }
 
-/// Implements [`Resource`] from a core module (`Changes`, `Filter`), a store module
-/// (`list`, `find`, `create`, `update` and the DELETE function) and a representation.
+/// Implements [`Listed`] and [`Resource`] from a core module (`Changes`, `Filter`), a store
+/// module (`page`, `count_list`, `find`, `create`, `update` and the DELETE function) and a
+/// representation.
 macro_rules! resource {
     ($name:ident, $singular:literal, $plural:literal, record: $record:ty, changes: $changes:ty, filter: $filter:ty,
      store: $store:path, represent: $represent:path, destroy: $destroy:ident) => {
         pub struct $name;
 
-        impl Resource for $name {
+        impl $crate::resources::Listed for $name {
             const SINGULAR: &'static str = $singular;
             const PLURAL: &'static str = $plural;
             type Record = $record;
-            type Changes = $changes;
             type Filter = $filter;
+
+            fn parse_filter(
+                raw: &Map<String, Value>,
+                _: &$crate::resources::Context,
+            ) -> Result<Self::Filter, Errors> {
+                <$filter>::parse(raw)
+            }
+            fn represent(record: &Self::Record, options: &RenderOptions) -> Node {
+                $represent(record, options)
+            }
+            fn page(
+                conn: &mut AnyConnection,
+                filter: &Self::Filter,
+                window: &runsheet_core::paging::Window,
+            ) -> Result<Vec<Self::Record>, StoreError> {
+                use $store as store;
+                store::page(conn, filter, window)
+            }
+            fn count(conn: &mut AnyConnection, filter: &Self::Filter) -> Result<i64, StoreError> {
+                use $store as store;
+                store::count_list(conn, filter)
+            }
+        }
+
+        impl Resource for $name {
+            type Changes = $changes;
 
             fn parse_changes(
                 body: Option<&Value>,
                 _: &$crate::resources::Context,
             ) -> Result<Self::Changes, Errors> {
                 <$changes>::parse(body)
-            }
-            fn parse_filter(raw: &Map<String, Value>) -> Result<Self::Filter, Errors> {
-                <$filter>::parse(raw)
-            }
-            fn represent(record: &Self::Record, options: &RenderOptions) -> Node {
-                $represent(record, options)
-            }
-            fn list(
-                conn: &mut AnyConnection,
-                filter: &Self::Filter,
-            ) -> Result<Vec<Self::Record>, StoreError> {
-                use $store as store;
-                store::list(conn, filter)
             }
             fn find(conn: &mut AnyConnection, id: i64) -> Result<Self::Record, StoreError> {
                 use $store as store;

@@ -2,9 +2,10 @@
 //! A request's body is read in the configured time zone, and a new request's owner and
 //! requestor default to the API user.
 
-use super::{Context, Resource};
+use super::{Context, Listed, Resource};
 use crate::routes::crud;
 use actix_web::web;
+use runsheet_core::paging::Window;
 use runsheet_core::request::{RequestChanges, RequestFilter, RequestRecord};
 use runsheet_core::Errors;
 use runsheet_format::{Node, RenderOptions};
@@ -17,27 +18,35 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 pub struct Requests;
 
-impl Resource for Requests {
+impl Listed for Requests {
     const SINGULAR: &'static str = "request";
     const PLURAL: &'static str = "requests";
     type Record = RequestRecord;
-    type Changes = RequestChanges;
     type Filter = RequestFilter;
 
-    fn parse_changes(body: Option<&Value>, context: &Context) -> Result<RequestChanges, Errors> {
-        RequestChanges::parse(body, context.tz)
-    }
-    fn parse_filter(raw: &Map<String, Value>) -> Result<RequestFilter, Errors> {
+    fn parse_filter(raw: &Map<String, Value>, _: &Context) -> Result<RequestFilter, Errors> {
         RequestFilter::parse(raw)
     }
     fn represent(record: &RequestRecord, options: &RenderOptions) -> Node {
         runsheet_format::resources::requests::request(record, options)
     }
-    fn list(
+    fn page(
         conn: &mut AnyConnection,
         filter: &RequestFilter,
+        window: &Window,
     ) -> Result<Vec<RequestRecord>, StoreError> {
-        store::list(conn, filter)
+        store::page(conn, filter, window)
+    }
+    fn count(conn: &mut AnyConnection, filter: &RequestFilter) -> Result<i64, StoreError> {
+        store::count_list(conn, filter)
+    }
+}
+
+impl Resource for Requests {
+    type Changes = RequestChanges;
+
+    fn parse_changes(body: Option<&Value>, context: &Context) -> Result<RequestChanges, Errors> {
+        RequestChanges::parse(body, context.tz)
     }
     fn find(conn: &mut AnyConnection, id: i64) -> Result<RequestRecord, StoreError> {
         store::find(conn, id)

@@ -1,9 +1,11 @@
 //! The routes of steps: the five REST actions on /v1/steps. Bodies are read in the
 //! configured time zone; GET /v1/steps/:id first sends the notification a `notify` asks for.
 
-use super::{Context, Resource};
+use super::{Context, Listed, Resource};
+use crate::lists::{ByIds, Chunks};
 use crate::routes::crud;
 use actix_web::web;
+use runsheet_core::paging::Window;
 use runsheet_core::step::{StepChanges, StepFilter, StepRecord};
 use runsheet_core::Errors;
 use runsheet_format::{Node, RenderOptions};
@@ -16,25 +18,40 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 pub struct Steps;
 
-impl Resource for Steps {
+impl Listed for Steps {
     const SINGULAR: &'static str = "step";
     const PLURAL: &'static str = "steps";
-    const NOTIFIES_ON_SHOW: bool = true;
     type Record = StepRecord;
-    type Changes = StepChanges;
     type Filter = StepFilter;
 
-    fn parse_changes(body: Option<&Value>, context: &Context) -> Result<StepChanges, Errors> {
-        StepChanges::parse(body, context.tz)
-    }
-    fn parse_filter(raw: &Map<String, Value>) -> Result<StepFilter, Errors> {
-        StepFilter::parse(raw)
+    fn parse_filter(raw: &Map<String, Value>, context: &Context) -> Result<StepFilter, Errors> {
+        StepFilter::parse(raw, context.tz)
     }
     fn represent(record: &StepRecord, options: &RenderOptions) -> Node {
         runsheet_format::resources::steps::step(record, options)
     }
-    fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRecord>, StoreError> {
-        store::list(conn, filter)
+    fn page(
+        conn: &mut AnyConnection,
+        filter: &StepFilter,
+        window: &Window,
+    ) -> Result<Vec<StepRecord>, StoreError> {
+        store::page(conn, filter, window)
+    }
+    fn count(conn: &mut AnyConnection, filter: &StepFilter) -> Result<i64, StoreError> {
+        store::count_list(conn, filter)
+    }
+    /// Steps come by request and position, not by id: read from the list's ids.
+    fn chunks(filter: StepFilter, size: usize) -> Box<dyn Chunks<StepRecord>> {
+        Box::new(ByIds::new(filter, size, store::ids, store::by_ids))
+    }
+}
+
+impl Resource for Steps {
+    const NOTIFIES_ON_SHOW: bool = true;
+    type Changes = StepChanges;
+
+    fn parse_changes(body: Option<&Value>, context: &Context) -> Result<StepChanges, Errors> {
+        StepChanges::parse(body, context.tz)
     }
     fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
         store::find(conn, id)

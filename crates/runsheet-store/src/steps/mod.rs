@@ -8,11 +8,12 @@ use crate::schema::{
     runtime_phases, scripts, server_levels, servers, step_property_values, step_servers, steps,
     users, work_tasks,
 };
-use crate::sql::IN_CHUNK;
+use crate::sql::{in_range, load_window, IN_CHUNK};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::errors::messages;
+use runsheet_core::paging::Window;
 use runsheet_core::request_state::{RequestEvent, RequestState};
 use runsheet_core::step::{
     number, AppRef, ComponentRef, EnvironmentRef, InstalledComponentRef, NamedRef, Owner,
@@ -133,6 +134,65 @@ impl From<StepRow> for Step {
 }
 
 pub fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRecord>, StoreError> {
+    page(conn, filter, &Window::ALL)
+}
+
+/// The part of the list `window` selects.
+pub fn page(
+    conn: &mut AnyConnection,
+    filter: &StepFilter,
+    window: &Window,
+) -> Result<Vec<StepRecord>, StoreError> {
+    let rows: Vec<StepRow> = load_window!(conn, filtered(filter), window, steps::id, list_order());
+    load_records(conn, rows)
+}
+
+/// How many steps the whole list has.
+pub fn count_list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<i64, StoreError> {
+    Ok(filtered(filter).count().get_result(conn)?)
+}
+
+/// The ids of the whole list, in its order: what a list too long to load at once is read
+/// from, [`by_ids`] a chunk at a time. Eight bytes a step, where a loaded step takes
+/// kilobytes.
+pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, StoreError> {
+    Ok(filtered(filter)
+        .select(steps::id)
+        .order(list_order())
+        .load(conn)?)
+}
+
+/// The steps of `ids`, in that order; ids of no step are left out.
+pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
+    let mut rows: HashMap<i64, StepRow> = chunked(ids, |chunk| {
+        steps::table
+            .filter(steps::id.eq_any(chunk))
+            .load::<StepRow>(conn)
+    })?
+    .into_iter()
+    .map(|row| (row.id, row))
+    .collect();
+    let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
+    load_records(conn, rows)
+}
+
+/// A list of steps comes request by request, each in position order; steps of no request
+/// last on both backends (NULLs sort differently on each).
+fn list_order() -> (
+    diesel::dsl::IsNull<steps::request_id>,
+    steps::request_id,
+    steps::position,
+    steps::id,
+) {
+    (
+        steps::request_id.is_null(),
+        steps::request_id,
+        steps::position,
+        steps::id,
+    )
+}
+
+fn filtered(filter: &StepFilter) -> steps::BoxedQuery<'static, Backend> {
     let mut q = steps::table.into_boxed::<Backend>();
     macro_rules! any_of {
         ($($field:ident),*) => {$(
@@ -162,16 +222,9 @@ pub fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRec
     if let Some(running) = filter.running {
         q = q.filter(steps::aasm_state.eq_any(StepFilter::running_states(running)));
     }
-    // Steps of no request last on both backends (NULLs sort differently on each).
-    let rows: Vec<StepRow> = q
-        .order((
-            steps::request_id.is_null(),
-            steps::request_id,
-            steps::position,
-            steps::id,
-        ))
-        .load(conn)?;
-    load_records(conn, rows)
+    q = in_range!(q, steps::created_at, filter.created);
+    q = in_range!(q, steps::updated_at, filter.updated);
+    q
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
