@@ -46,6 +46,8 @@ pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
     let record = api
         .db(move |conn| R::update(conn, id, &changes, &context))
         .await?;
+    // An event may have queued a script: this server's runner need not wait for its poll.
+    api.state().wake_runner();
     api.record(
         StatusCode::ACCEPTED,
         R::SINGULAR,
