@@ -8,7 +8,7 @@ mod common;
 
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
-use common::{Resp, TestApp};
+use common::{ids, Resp, TestApp};
 use serde_json::{json, Value};
 
 // ---- calls as an old client makes them ----
@@ -68,16 +68,6 @@ fn id(record: &Value) -> i64 {
 }
 
 /// The ids of a list, which must be a 200.
-fn ids(res: &Resp) -> Vec<i64> {
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {}", res.text()))
-        .iter()
-        .map(id)
-        .collect()
-}
-
 async fn record(app: &TestApp, path: &str) -> Value {
     let res = get(app, path).await;
     assert_eq!(res.status, 200, "{path}: {}", res.text());

@@ -7,7 +7,7 @@ use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use actix_web::web;
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{Resp, TestApp};
+use common::{ids, TestApp};
 use diesel::prelude::*;
 use runsheet_core::job_run::JobRunFilter;
 use runsheet_server::{AppState, Settings};
@@ -129,16 +129,6 @@ fn keys_in_order(text: &str) -> Vec<String> {
             let start = text[..at].rfind('"').map_or(0, |q| q + 1);
             text[start..at].to_string()
         })
-        .collect()
-}
-
-fn ids(res: &Resp) -> Vec<i64> {
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|r| r["id"].as_i64().expect("an id"))
         .collect()
 }
 

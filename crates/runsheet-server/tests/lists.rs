@@ -7,7 +7,7 @@ mod common;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{Resp, TestApp};
+use common::{ids, Resp, TestApp};
 use diesel::prelude::*;
 use runsheet_server::{build_app, AppState, Settings};
 use runsheet_store::schema::steps;
@@ -37,16 +37,6 @@ fn job_runs(app: &TestApp, n: u32) -> Vec<i64> {
             };
             fixtures::insert_job_run(&mut conn, &run).expect("job run inserted")
         })
-        .collect()
-}
-
-fn ids(res: &Resp) -> Vec<i64> {
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|r| r["id"].as_i64().expect("an id"))
         .collect()
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use actix_web::test::TestRequest;
-use common::{Resp, TestApp};
+use common::{ids, Resp, TestApp};
 use diesel::connection::InstrumentationEvent;
 use diesel::prelude::*;
 use runsheet_server::Settings;
@@ -167,15 +167,6 @@ async fn delete(app: &TestApp, path: &str) -> Resp {
             .insert_header(("Content-Type", "application/json")),
     )
     .await
-}
-
-fn ids(res: &Resp) -> Vec<i64> {
-    res.json()
-        .as_array()
-        .unwrap_or_else(|| panic!("not a list: {}", res.text()))
-        .iter()
-        .map(|r| r["id"].as_i64().unwrap())
-        .collect()
 }
 
 /// The keys of a JSON object, sorted (serde_json's map does not keep the order; the XML

@@ -26,6 +26,18 @@ pub struct Resp {
     pub body: Bytes,
 }
 
+/// The ids of a JSON list answered with 200.
+#[allow(dead_code)]
+pub fn ids(res: &Resp) -> Vec<i64> {
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {}", res.text()))
+        .iter()
+        .map(|r| r["id"].as_i64().expect("an id"))
+        .collect()
+}
+
 impl Resp {
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)

@@ -2,6 +2,8 @@
 //! database (the other areas' APIs are written at the same time as this one).
 #![allow(dead_code)]
 
+#[allow(unused_imports)] // Not every file of steps_world uses it.
+pub use crate::common::ids;
 use crate::common::{Resp, TestApp};
 use actix_web::test::TestRequest;
 use runsheet_store::testing::fixtures;
@@ -221,16 +223,6 @@ pub async fn positions(app: &TestApp, request: i64) -> Vec<(i64, i64)> {
 }
 
 /// The ids of a JSON list, in order.
-pub fn ids(res: &Resp) -> Vec<i64> {
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|s| s["id"].as_i64().expect("an id"))
-        .collect()
-}
-
 /// Asserts `needles` appear in `haystack` in this order.
 pub fn in_order(haystack: &str, needles: &[&str]) {
     let mut from = 0;
