@@ -284,8 +284,11 @@ diesel::alias!(steps as parent_steps: ParentSteps);
 
 /// Ids of the steps of these requests and of the steps inside them (children of a procedure
 /// step may carry only their `parent_id`), as a subquery.
+/// The one place that says which steps a request has (sequencing and cancelling use it too).
 macro_rules! steps_of_requests {
     ($ids:expr) => {{
+        use $crate::requests::parent_steps;
+        use $crate::schema::steps;
         let parents_in_requests = parent_steps
             .filter(parent_steps.field(steps::request_id).eq_any($ids))
             .select(parent_steps.field(steps::id).nullable());
@@ -294,6 +297,7 @@ macro_rules! steps_of_requests {
             .or(steps::parent_id.eq_any(parents_in_requests))
     }};
 }
+pub(crate) use steps_of_requests;
 
 type StepRow = (
     i64,

@@ -7,8 +7,6 @@ use diesel::prelude::*;
 use runsheet_core::job_run::{Status, AUTOMATION};
 use runsheet_core::time;
 
-diesel::alias!(steps as parents: Parents);
-
 /// Queues a run of the step's script (`Starting`, no runner yet); returns its id. A step
 /// without a script is queued too: its run fails with a message saying so, where people
 /// look for it.
@@ -54,15 +52,9 @@ pub fn cancel_runs_of_request(
     conn: &mut AnyConnection,
     request_id: i64,
 ) -> Result<usize, StoreError> {
-    let top_level = parents
-        .filter(parents.field(steps::request_id).eq(request_id))
-        .select(parents.field(steps::id).nullable());
+    let ids = [request_id];
     let of_request = steps::table
-        .filter(
-            steps::request_id
-                .eq(request_id)
-                .or(steps::parent_id.eq_any(top_level)),
-        )
+        .filter(crate::requests::steps_of_requests!(&ids[..]))
         .select(steps::id.nullable());
     let now = time::now();
     Ok(diesel::update(

@@ -2,7 +2,7 @@
 
 use super::enqueue;
 use crate::error::StoreError;
-use crate::requests;
+use crate::requests::{self, parent_steps};
 use crate::schema::{requests as requests_table, steps};
 use crate::AnyConnection;
 use diesel::prelude::*;
@@ -11,8 +11,6 @@ use runsheet_core::sequence::{self, Move, SeqStep};
 use runsheet_core::step_state::StepState;
 use runsheet_core::time;
 use runsheet_core::transition::Machine;
-
-diesel::alias!(steps as parents: Parents);
 
 /// Readies and starts the steps whose turn it is and finishes the request when nothing is
 /// left; automated steps that start are queued with `user_id` as the one who started them.
@@ -99,11 +97,11 @@ type LockedState = diesel::dsl::Eq<steps::aasm_state, &'static str>;
 /// The request a step belongs to: its own, or its procedure step's.
 pub fn request_of_step(conn: &mut AnyConnection, step_id: i64) -> Result<Option<i64>, StoreError> {
     let found: Option<(Option<i64>, Option<i64>)> = steps::table
-        .left_join(parents.on(steps::parent_id.eq(parents.field(steps::id).nullable())))
+        .left_join(parent_steps.on(steps::parent_id.eq(parent_steps.field(steps::id).nullable())))
         .filter(steps::id.eq(step_id))
         .select((
             steps::request_id,
-            parents.field(steps::request_id).nullable(),
+            parent_steps.field(steps::request_id).nullable(),
         ))
         .first(conn)
         .optional()?;
@@ -114,15 +112,9 @@ type Row = (i64, Option<i64>, i64, String, bool, bool, bool, bool);
 
 /// The request's steps and their procedure steps' children, in one query.
 fn steps_of(conn: &mut AnyConnection, request_id: i64) -> Result<Vec<SeqStep>, StoreError> {
-    let top_level = parents
-        .filter(parents.field(steps::request_id).eq(request_id))
-        .select(parents.field(steps::id).nullable());
+    let ids = [request_id];
     let rows: Vec<Row> = steps::table
-        .filter(
-            steps::request_id
-                .eq(request_id)
-                .or(steps::parent_id.eq_any(top_level)),
-        )
+        .filter(requests::steps_of_requests!(&ids[..]))
         .select((
             steps::id,
             steps::parent_id,
