@@ -22,6 +22,7 @@ pub mod groups;
 pub mod installed_components;
 pub mod job_runs;
 pub mod migrations;
+mod one_of;
 pub mod phases;
 pub mod pool;
 pub mod procedures;

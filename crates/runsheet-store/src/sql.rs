@@ -102,3 +102,5 @@ macro_rules! in_range {
     }};
 }
 pub(crate) use in_range;
+
+pub(crate) use crate::one_of::one_of;

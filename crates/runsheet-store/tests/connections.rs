@@ -77,6 +77,27 @@ fn every_pooled_sqlite_connection_has_the_pragmas() {
     }
 }
 
+/// `.cargo/config.toml` sets how the bundled SQLite is compiled; the benchmark's profile
+/// showed what each option costs when it is missing.
+#[test]
+fn the_bundled_sqlite_is_compiled_as_the_cargo_config_says() {
+    let db = TestDb::sqlite();
+    let mut conn = establish(&db.url).unwrap();
+    let AnyConnection::Sqlite(c) = &mut conn else {
+        panic!("not SQLite")
+    };
+    let options: BTreeSet<String> =
+        diesel::sql_query("SELECT compile_options AS value FROM pragma_compile_options")
+            .load::<TextValue>(c)
+            .unwrap()
+            .into_iter()
+            .map(|o| o.value)
+            .collect();
+    assert!(options.contains("ENABLE_QPSG"), "{options:?}");
+    assert!(options.contains("DEFAULT_MEMSTATUS=0"), "{options:?}");
+    assert!(!options.contains("ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+}
+
 /// Lists `dir`, to prove a failed connection created nothing there.
 fn listing(dir: &Path) -> BTreeSet<String> {
     std::fs::read_dir(dir)

@@ -8,7 +8,7 @@ use crate::schema::{
     runtime_phases, scripts, server_levels, servers, step_property_values, step_servers, steps,
     users, work_tasks,
 };
-use crate::sql::{in_range, load_window, IN_CHUNK};
+use crate::sql::{in_range, load_window, one_of, IN_CHUNK};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -164,9 +164,9 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 
 /// The steps of `ids`, in that order; ids of no step are left out.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
-    let mut rows: HashMap<i64, StepRow> = chunked(ids, |chunk| {
+    let mut rows: HashMap<i64, StepRow> = for_ids(ids, |ids| {
         steps::table
-            .filter(steps::id.eq_any(chunk))
+            .filter(one_of(steps::id, ids))
             .load::<StepRow>(conn)
     })?
     .into_iter()
@@ -197,7 +197,7 @@ fn filtered(filter: &StepFilter) -> steps::BoxedQuery<'static, Backend> {
     macro_rules! any_of {
         ($($field:ident),*) => {$(
             if let Some(v) = &filter.$field {
-                q = q.filter(steps::$field.eq_any(v.clone()));
+                q = q.filter(one_of(steps::$field, v.clone()));
             }
         )*};
     }
@@ -220,7 +220,10 @@ fn filtered(filter: &StepFilter) -> steps::BoxedQuery<'static, Backend> {
         work_task_id
     );
     if let Some(running) = filter.running {
-        q = q.filter(steps::aasm_state.eq_any(StepFilter::running_states(running)));
+        q = q.filter(one_of(
+            steps::aasm_state,
+            StepFilter::running_states(running),
+        ));
     }
     q = in_range!(q, steps::created_at, filter.created);
     q = in_range!(q, steps::updated_at, filter.updated);

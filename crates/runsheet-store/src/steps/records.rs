@@ -3,19 +3,19 @@
 use super::*;
 use crate::schema::server_environments;
 
-/// Runs one query per chunk of `ids` and gathers the rows.
-pub(super) fn chunked<T>(
+/// Runs `query` once with the distinct `ids` (bound as one list: [`one_of`]), and not at
+/// all when there are none.
+pub(super) fn for_ids<T>(
     ids: &[i64],
-    mut query: impl FnMut(&[i64]) -> QueryResult<Vec<T>>,
+    query: impl FnOnce(Vec<i64>) -> QueryResult<Vec<T>>,
 ) -> Result<Vec<T>, StoreError> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let mut out = Vec::new();
-    for chunk in ids.chunks(IN_CHUNK) {
-        out.extend(query(chunk)?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    Ok(query(ids)?)
 }
 
 pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -> Vec<i64> {
@@ -26,9 +26,9 @@ pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -
 macro_rules! named {
     ($conn:expr, $rows:expr, $field:ident, $table:ident) => {{
         let ids = ids_of($rows, |r| r.$field);
-        chunked(&ids, |chunk| {
+        for_ids(&ids, |ids| {
             $table::table
-                .filter($table::id.eq_any(chunk))
+                .filter(one_of($table::id, ids))
                 .select(($table::id, $table::name))
                 .load::<(i64, String)>($conn)
         })?
@@ -63,7 +63,7 @@ pub(super) fn server_ref(c: ServerCols) -> ServerRef {
 }
 
 /// Everything the steps show, for all of them at once: one query per kind of record
-/// (per chunk of ids), never one per step.
+/// (with all the ids bound as one list), never one per step.
 pub(super) fn load_records(
     conn: &mut AnyConnection,
     rows: Vec<StepRow>,
@@ -81,18 +81,18 @@ pub(super) fn load_records(
         })
     };
     let (user_ids, group_ids) = (owner_of("User"), owner_of("Group"));
-    let users: HashMap<i64, Owner> = chunked(&user_ids, |chunk| {
+    let users: HashMap<i64, Owner> = for_ids(&user_ids, |ids| {
         users::table
-            .filter(users::id.eq_any(chunk))
+            .filter(one_of(users::id, ids))
             .select((users::id, users::login, users::email))
             .load::<(i64, String, String)>(conn)
     })?
     .into_iter()
     .map(|(id, login, email)| (id, Owner::User { id, login, email }))
     .collect();
-    let groups: HashMap<i64, Owner> = chunked(&group_ids, |chunk| {
+    let groups: HashMap<i64, Owner> = for_ids(&group_ids, |ids| {
         groups::table
-            .filter(groups::id.eq_any(chunk))
+            .filter(one_of(groups::id, ids))
             .select((groups::id, groups::name, groups::email))
             .load::<(i64, String, Option<String>)>(conn)
     })?
@@ -100,9 +100,9 @@ pub(super) fn load_records(
     .map(|(id, name, email)| (id, Owner::Group { id, name, email }))
     .collect();
 
-    let requests: HashMap<i64, RequestRef> = chunked(&ids_of(&rows, |r| r.request_id), |chunk| {
+    let requests: HashMap<i64, RequestRef> = for_ids(&ids_of(&rows, |r| r.request_id), |ids| {
         requests::table
-            .filter(requests::id.eq_any(chunk))
+            .filter(one_of(requests::id, ids))
             .select((requests::id, requests::name, requests::aasm_state))
             .load::<(i64, Option<String>, String)>(conn)
     })?
@@ -119,9 +119,9 @@ pub(super) fn load_records(
     })
     .collect();
 
-    let parents: HashMap<i64, ParentRef> = chunked(&ids_of(&rows, |r| r.parent_id), |chunk| {
+    let parents: HashMap<i64, ParentRef> = for_ids(&ids_of(&rows, |r| r.parent_id), |ids| {
         steps::table
-            .filter(steps::id.eq_any(chunk))
+            .filter(one_of(steps::id, ids))
             .select((steps::id, steps::name, steps::position))
             .load::<(i64, Option<String>, i64)>(conn)
     })?
@@ -132,10 +132,10 @@ pub(super) fn load_records(
     let installed = load_installed_components(conn, &ids_of(&rows, |r| r.installed_component_id))?;
 
     let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let property_values: Vec<(i64, String, Option<String>)> = chunked(&step_ids, |chunk| {
+    let property_values: Vec<(i64, String, Option<String>)> = for_ids(&step_ids, |ids| {
         step_property_values::table
             .inner_join(properties::table)
-            .filter(step_property_values::step_id.eq_any(chunk))
+            .filter(one_of(step_property_values::step_id, ids))
             .order((step_property_values::step_id, properties::id))
             .select((
                 step_property_values::step_id,
@@ -145,10 +145,10 @@ pub(super) fn load_records(
             .load(conn)
     })?;
 
-    let selected: Vec<(i64, String, ServerCols)> = chunked(&step_ids, |chunk| {
+    let selected: Vec<(i64, String, ServerCols)> = for_ids(&step_ids, |ids| {
         step_servers::table
             .inner_join(servers::table.left_join(server_levels::table))
-            .filter(step_servers::step_id.eq_any(chunk))
+            .filter(one_of(step_servers::step_id, ids))
             .order((step_servers::step_id, servers::name))
             .select((
                 step_servers::step_id,
@@ -172,7 +172,7 @@ pub(super) fn load_records(
     // follows from them" (issue 6). A server taken out of the environment is no longer
     // available (what a step already selected stays selected, as written).
     let available: Vec<(i64, ServerCols)> =
-        chunked(&ids_of(&rows, |r| r.installed_component_id), |chunk| {
+        for_ids(&ids_of(&rows, |r| r.installed_component_id), |ids| {
             installed_component_servers::table
                 .inner_join(installed_components::table)
                 .inner_join(servers::table.left_join(server_levels::table))
@@ -184,7 +184,10 @@ pub(super) fn load_records(
                                 .eq(installed_components::environment_id),
                         )),
                 )
-                .filter(installed_component_servers::installed_component_id.eq_any(chunk))
+                .filter(one_of(
+                    installed_component_servers::installed_component_id,
+                    ids,
+                ))
                 .order((
                     installed_component_servers::installed_component_id,
                     servers::name,
@@ -281,12 +284,12 @@ pub(super) fn load_installed_components(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, InstalledComponentRef>, StoreError> {
-    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> = chunked(ids, |chunk| {
+    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> = for_ids(ids, |ids| {
         installed_components::table
             .inner_join(apps::table)
             .inner_join(components::table)
             .inner_join(environments::table)
-            .filter(installed_components::id.eq_any(chunk))
+            .filter(one_of(installed_components::id, ids))
             .select((
                 installed_components::id,
                 (
@@ -316,9 +319,9 @@ pub(super) fn load_installed_components(
             .load(conn)
     })?;
     let app_ids: Vec<i64> = rows.iter().map(|(_, a, _, _)| a.0).collect();
-    let app_components: Vec<(i64, i64, i64)> = chunked(&app_ids, |chunk| {
+    let app_components: Vec<(i64, i64, i64)> = for_ids(&app_ids, |ids| {
         app_components::table
-            .filter(app_components::app_id.eq_any(chunk))
+            .filter(one_of(app_components::app_id, ids))
             .select((
                 app_components::id,
                 app_components::app_id,
@@ -326,9 +329,9 @@ pub(super) fn load_installed_components(
             ))
             .load(conn)
     })?;
-    let app_environments: Vec<(i64, i64, i64)> = chunked(&app_ids, |chunk| {
+    let app_environments: Vec<(i64, i64, i64)> = for_ids(&app_ids, |ids| {
         app_environments::table
-            .filter(app_environments::app_id.eq_any(chunk))
+            .filter(one_of(app_environments::app_id, ids))
             .select((
                 app_environments::id,
                 app_environments::app_id,
