@@ -2,7 +2,9 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, users};
-use crate::sql::{all_exist, contains_pattern, load_window, lower, lower_opt, Backend, IN_CHUNK};
+use crate::sql::{
+    all_exist, contains_pattern, direct, load_window, lower, lower_opt, Backend, IN_CHUNK,
+};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -334,9 +336,9 @@ pub fn authenticate(conn: &mut AnyConnection, token: &str) -> Result<Option<User
     let Some(prefix) = api_key::prefix(token) else {
         return Ok(None);
     };
-    let candidates: Vec<UserRow> = users::table
+    let candidates: Vec<UserRow> = direct!(conn, |c| users::table
         .filter(users::api_key_prefix.eq(prefix))
-        .load(conn)?;
+        .load(c))?;
     Ok(candidates
         .into_iter()
         .find(|row| {

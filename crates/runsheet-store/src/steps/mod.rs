@@ -8,7 +8,7 @@ use crate::schema::{
     runtime_phases, scripts, server_levels, servers, step_property_values, step_servers, steps,
     users, work_tasks,
 };
-use crate::sql::{in_range, load_window, one_of, IN_CHUNK};
+use crate::sql::{direct, in_range, load_window, one_of, IN_CHUNK};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -165,9 +165,9 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 /// The steps of `ids`, in that order; ids of no step are left out.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     let mut rows: HashMap<i64, StepRow> = for_ids(ids, |ids| {
-        steps::table
+        direct!(conn, |c| steps::table
             .filter(one_of(steps::id, ids))
-            .load::<StepRow>(conn)
+            .load::<StepRow>(c))
     })?
     .into_iter()
     .map(|row| (row.id, row))
@@ -236,9 +236,7 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError>
 }
 
 fn find_row(conn: &mut AnyConnection, id: i64) -> Result<StepRow, StoreError> {
-    steps::table
-        .find(id)
-        .first(conn)
+    direct!(conn, |c| steps::table.find(id).first(c))
         .optional()?
         .ok_or(StoreError::NotFound)
 }

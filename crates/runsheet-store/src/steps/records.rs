@@ -27,10 +27,10 @@ macro_rules! named {
     ($conn:expr, $rows:expr, $field:ident, $table:ident) => {{
         let ids = ids_of($rows, |r| r.$field);
         for_ids(&ids, |ids| {
-            $table::table
+            direct!($conn, |c| $table::table
                 .filter(one_of($table::id, ids))
                 .select(($table::id, $table::name))
-                .load::<(i64, String)>($conn)
+                .load::<(i64, String)>(c))
         })?
         .into_iter()
         .map(|(id, name)| (id, NamedRef { id, name }))
@@ -82,29 +82,29 @@ pub(super) fn load_records(
     };
     let (user_ids, group_ids) = (owner_of("User"), owner_of("Group"));
     let users: HashMap<i64, Owner> = for_ids(&user_ids, |ids| {
-        users::table
+        direct!(conn, |c| users::table
             .filter(one_of(users::id, ids))
             .select((users::id, users::login, users::email))
-            .load::<(i64, String, String)>(conn)
+            .load::<(i64, String, String)>(c))
     })?
     .into_iter()
     .map(|(id, login, email)| (id, Owner::User { id, login, email }))
     .collect();
     let groups: HashMap<i64, Owner> = for_ids(&group_ids, |ids| {
-        groups::table
+        direct!(conn, |c| groups::table
             .filter(one_of(groups::id, ids))
             .select((groups::id, groups::name, groups::email))
-            .load::<(i64, String, Option<String>)>(conn)
+            .load::<(i64, String, Option<String>)>(c))
     })?
     .into_iter()
     .map(|(id, name, email)| (id, Owner::Group { id, name, email }))
     .collect();
 
     let requests: HashMap<i64, RequestRef> = for_ids(&ids_of(&rows, |r| r.request_id), |ids| {
-        requests::table
+        direct!(conn, |c| requests::table
             .filter(one_of(requests::id, ids))
             .select((requests::id, requests::name, requests::aasm_state))
-            .load::<(i64, Option<String>, String)>(conn)
+            .load::<(i64, Option<String>, String)>(c))
     })?
     .into_iter()
     .map(|(id, name, aasm_state)| {
@@ -120,10 +120,10 @@ pub(super) fn load_records(
     .collect();
 
     let parents: HashMap<i64, ParentRef> = for_ids(&ids_of(&rows, |r| r.parent_id), |ids| {
-        steps::table
+        direct!(conn, |c| steps::table
             .filter(one_of(steps::id, ids))
             .select((steps::id, steps::name, steps::position))
-            .load::<(i64, Option<String>, i64)>(conn)
+            .load::<(i64, Option<String>, i64)>(c))
     })?
     .into_iter()
     .map(|(id, name, position)| (id, ParentRef { id, name, position }))
@@ -133,7 +133,7 @@ pub(super) fn load_records(
 
     let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let property_values: Vec<(i64, String, Option<String>)> = for_ids(&step_ids, |ids| {
-        step_property_values::table
+        direct!(conn, |c| step_property_values::table
             .inner_join(properties::table)
             .filter(one_of(step_property_values::step_id, ids))
             .order((step_property_values::step_id, properties::id))
@@ -142,11 +142,11 @@ pub(super) fn load_records(
                 properties::name,
                 step_property_values::value,
             ))
-            .load(conn)
+            .load(c))
     })?;
 
     let selected: Vec<(i64, String, ServerCols)> = for_ids(&step_ids, |ids| {
-        step_servers::table
+        direct!(conn, |c| step_servers::table
             .inner_join(servers::table.left_join(server_levels::table))
             .filter(one_of(step_servers::step_id, ids))
             .order((step_servers::step_id, servers::name))
@@ -164,7 +164,7 @@ pub(super) fn load_records(
                     server_levels::name.nullable(),
                 ),
             ))
-            .load(conn)
+            .load(c))
     })?;
 
     // A step may run on the servers of its installed component that are in that installed
@@ -173,7 +173,7 @@ pub(super) fn load_records(
     // available (what a step already selected stays selected, as written).
     let available: Vec<(i64, ServerCols)> =
         for_ids(&ids_of(&rows, |r| r.installed_component_id), |ids| {
-            installed_component_servers::table
+            direct!(conn, |c| installed_component_servers::table
                 .inner_join(installed_components::table)
                 .inner_join(servers::table.left_join(server_levels::table))
                 .inner_join(
@@ -205,7 +205,7 @@ pub(super) fn load_records(
                         server_levels::name.nullable(),
                     ),
                 ))
-                .load(conn)
+                .load(c))
         })?;
 
     // Grouped by step (and installed component) once, so that dressing each step is a lookup.
@@ -285,7 +285,7 @@ pub(super) fn load_installed_components(
     ids: &[i64],
 ) -> Result<HashMap<i64, InstalledComponentRef>, StoreError> {
     let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> = for_ids(ids, |ids| {
-        installed_components::table
+        direct!(conn, |c| installed_components::table
             .inner_join(apps::table)
             .inner_join(components::table)
             .inner_join(environments::table)
@@ -316,28 +316,28 @@ pub(super) fn load_installed_components(
                     environments::updated_at,
                 ),
             ))
-            .load(conn)
+            .load(c))
     })?;
     let app_ids: Vec<i64> = rows.iter().map(|(_, a, _, _)| a.0).collect();
     let app_components: Vec<(i64, i64, i64)> = for_ids(&app_ids, |ids| {
-        app_components::table
+        direct!(conn, |c| app_components::table
             .filter(one_of(app_components::app_id, ids))
             .select((
                 app_components::id,
                 app_components::app_id,
                 app_components::component_id,
             ))
-            .load(conn)
+            .load(c))
     })?;
     let app_environments: Vec<(i64, i64, i64)> = for_ids(&app_ids, |ids| {
-        app_environments::table
+        direct!(conn, |c| app_environments::table
             .filter(one_of(app_environments::app_id, ids))
             .select((
                 app_environments::id,
                 app_environments::app_id,
                 app_environments::environment_id,
             ))
-            .load(conn)
+            .load(c))
     })?;
     let link = |links: &[(i64, i64, i64)], app: i64, other: i64| {
         links
