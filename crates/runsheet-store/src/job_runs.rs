@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{in_range, load_window, lower, Backend, IN_CHUNK};
+use crate::sql::{in_range, load_window, lower, one_of, Backend, IN_CHUNK};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -120,31 +120,31 @@ fn filtered(filter: &JobRunFilter) -> job_runs::BoxedQuery<'static, Backend> {
     if let Some(running) = filter.currently_running {
         let unfinished = JobRunFilter::unfinished_statuses();
         query = if running {
-            query.filter(lower(job_runs::status).eq_any(unfinished))
+            query.filter(one_of(lower(job_runs::status), unfinished))
         } else {
             query.filter(lower(job_runs::status).ne_all(unfinished))
         };
     }
     if let Some(v) = &filter.status {
-        query = query.filter(lower(job_runs::status).eq_any(v.clone()));
+        query = query.filter(one_of(lower(job_runs::status), v.clone()));
     }
     if let Some(v) = &filter.run_key {
-        query = query.filter(job_runs::run_key.eq_any(v.clone()));
+        query = query.filter(one_of(job_runs::run_key, v.clone()));
     }
     if let Some(v) = &filter.job_type {
-        query = query.filter(job_runs::job_type.eq_any(v.clone()));
+        query = query.filter(one_of(job_runs::job_type, v.clone()));
     }
     if let Some(v) = &filter.process_id {
-        query = query.filter(job_runs::process_id.eq_any(v.clone()));
+        query = query.filter(one_of(job_runs::process_id, v.clone()));
     }
     if let Some(v) = &filter.automation_id {
-        query = query.filter(job_runs::automation_id.eq_any(v.clone()));
+        query = query.filter(one_of(job_runs::automation_id, v.clone()));
     }
     if let Some(v) = &filter.user_id {
-        query = query.filter(job_runs::user_id.eq_any(v.clone()));
+        query = query.filter(one_of(job_runs::user_id, v.clone()));
     }
     if let Some(v) = &filter.step_id {
-        query = query.filter(job_runs::step_id.eq_any(v.clone()));
+        query = query.filter(one_of(job_runs::step_id, v.clone()));
     }
     query = in_range!(query, job_runs::created_at, filter.created);
     query = in_range!(query, job_runs::updated_at, filter.updated);
@@ -190,7 +190,7 @@ fn with_steps(
     for chunk in ids.chunks(IN_CHUNK) {
         let loaded: Vec<StepRow> = steps::table
             .left_join(requests::table)
-            .filter(steps::id.eq_any(chunk))
+            .filter(one_of(steps::id, chunk.to_vec()))
             .select((
                 steps::id,
                 steps::name,

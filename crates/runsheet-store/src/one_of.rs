@@ -146,3 +146,104 @@ where
         Backend::walk_variant_ast(self, pass)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::one_of;
+    use crate::schema::servers;
+    use crate::sql::direct;
+    use crate::testing::{fixtures, TestDb};
+    use diesel::prelude::*;
+
+    const NAMES: [&str; 6] = [
+        "plain",
+        "with \"quotes\"",
+        "back\\slash",
+        "line\nbreak and\ttab",
+        "École ünïcode ✓",
+        "', ?) OR 1=1 --",
+    ];
+
+    #[test]
+    fn finds_exactly_the_listed_values_on_both_backends() {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            let mut ids = Vec::new();
+            for name in NAMES {
+                ids.push(fixtures::server(&mut conn, name).unwrap());
+            }
+            let other = fixtures::server(&mut conn, "not asked for").unwrap();
+            let backend = db.backend_name();
+
+            // Strings that JSON and SQL both have to escape come back as they are.
+            let wanted: Vec<String> = NAMES.iter().map(|n| n.to_string()).collect();
+            let mut found: Vec<String> = direct!(&mut *conn, |c| servers::table
+                .filter(one_of(servers::name, wanted.clone()))
+                .select(servers::name)
+                .load(c))
+            .unwrap();
+            found.sort();
+            let mut expected = wanted.clone();
+            expected.sort();
+            assert_eq!(found, expected, "{backend}");
+
+            // Integers, a nullable column, an empty list, and through the MultiConnection.
+            let some = vec![ids[1], ids[4], 9_999_999];
+            let mut by_id: Vec<i64> = servers::table
+                .filter(one_of(servers::id, some))
+                .select(servers::id)
+                .load(&mut conn)
+                .unwrap();
+            by_id.sort();
+            assert_eq!(by_id, [ids[1], ids[4]], "{backend}");
+            let none: Vec<i64> = servers::table
+                .filter(one_of(servers::id, Vec::<i64>::new()))
+                .select(servers::id)
+                .load(&mut conn)
+                .unwrap();
+            assert!(none.is_empty(), "{backend}");
+            diesel::update(servers::table.find(other))
+                .set(servers::parent_id.eq(ids[0]))
+                .execute(&mut conn)
+                .unwrap();
+            let children: Vec<i64> = servers::table
+                .filter(one_of(servers::parent_id, vec![ids[0], ids[2]]))
+                .select(servers::id)
+                .load(&mut conn)
+                .unwrap();
+            assert_eq!(children, [other], "{backend}");
+        }
+    }
+
+    /// Counts the statements diesel prepares and keeps.
+    struct Cached(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl diesel::connection::Instrumentation for Cached {
+        fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+            if let diesel::connection::InstrumentationEvent::CacheQuery { .. } = event {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    }
+
+    #[test]
+    fn one_statement_serves_every_length_of_list() {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            let cached = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            conn.set_instrumentation(Cached(cached.clone()));
+            for ids in [vec![1_i64], vec![1, 2, 3], (1..500).collect()] {
+                let _: Vec<i64> = direct!(&mut *conn, |c| servers::table
+                    .filter(one_of(servers::id, ids))
+                    .select(servers::id)
+                    .load(c))
+                .unwrap();
+            }
+            // `eq_any` would have prepared three statements and cached none on SQLite.
+            let cached = cached.load(std::sync::atomic::Ordering::SeqCst);
+            assert_eq!(cached, 1, "{}", db.backend_name());
+        }
+    }
+}

@@ -164,16 +164,18 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 
 /// The steps of `ids`, in that order; ids of no step are left out.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
-    let mut rows: HashMap<i64, StepRow> = for_ids(ids, |ids| {
-        direct!(conn, |c| steps::table
-            .filter(one_of(steps::id, ids))
-            .load::<StepRow>(c))
-    })?
-    .into_iter()
-    .map(|row| (row.id, row))
-    .collect();
-    let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
-    load_records(conn, rows)
+    transaction::read(conn, |conn| {
+        let mut rows: HashMap<i64, StepRow> = for_ids(ids, |ids| {
+            direct!(conn, |c| steps::table
+                .filter(one_of(steps::id, ids))
+                .load::<StepRow>(c))
+        })?
+        .into_iter()
+        .map(|row| (row.id, row))
+        .collect();
+        let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
+        load_records(conn, rows)
+    })
 }
 
 /// A list of steps comes request by request, each in position order; steps of no request
@@ -231,8 +233,10 @@ fn filtered(filter: &StepFilter) -> steps::BoxedQuery<'static, Backend> {
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
-    let row = find_row(conn, id)?;
-    Ok(load_records(conn, vec![row])?.remove(0))
+    transaction::read(conn, |conn| {
+        let row = find_row(conn, id)?;
+        Ok(load_records(conn, vec![row])?.remove(0))
+    })
 }
 
 fn find_row(conn: &mut AnyConnection, id: i64) -> Result<StepRow, StoreError> {
