@@ -54,13 +54,13 @@ impl JsonItem for i64 {
     }
 }
 
-impl JsonItem for i32 {
+impl JsonItem for String {
     fn write_json(&self, out: &mut String) {
-        let _ = write!(out, "{self}");
+        self.as_str().write_json(out);
     }
 }
 
-impl JsonItem for String {
+impl JsonItem for &str {
     fn write_json(&self, out: &mut String) {
         out.push('"');
         for c in self.chars() {
@@ -74,12 +74,6 @@ impl JsonItem for String {
             }
         }
         out.push('"');
-    }
-}
-
-impl JsonItem for &str {
-    fn write_json(&self, out: &mut String) {
-        (*self).to_owned().write_json(out);
     }
 }
 
