@@ -292,9 +292,10 @@ macro_rules! steps_of_requests {
         let parents_in_requests = parent_steps
             .filter(parent_steps.field(steps::request_id).eq_any($ids))
             .select(parent_steps.field(steps::id).nullable());
-        steps::request_id
-            .eq_any($ids)
-            .or(steps::parent_id.eq_any(parents_in_requests))
+        steps::request_id.eq_any($ids).or($crate::sql::one_of_query(
+            steps::parent_id,
+            parents_in_requests,
+        ))
     }};
 }
 pub(crate) use steps_of_requests;

@@ -103,7 +103,7 @@ macro_rules! in_range {
 }
 pub(crate) use in_range;
 
-pub(crate) use crate::one_of::one_of;
+pub(crate) use crate::one_of::{one_of, one_of_query};
 
 /// Runs `$run` on the connection's own backend instead of through diesel's
 /// `MultiConnection`, which writes the whole SQL out again on every run just to collect the
