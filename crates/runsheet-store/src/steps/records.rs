@@ -22,74 +22,20 @@ pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -
     rows.iter().filter_map(pick).collect()
 }
 
-/// An `{id, name}` record a step names, if it names one.
-type NamedCols = Option<(i64, String)>;
-
-/// What the steps name in the six small tables, and their requests, by step.
-#[derive(Default)]
-struct Names {
-    script: NamedCols,
-    work_task: NamedCols,
-    phase: NamedCols,
-    runtime_phase: NamedCols,
-    category: NamedCols,
-    component: NamedCols,
-    request: Option<(i64, Option<String>, String)>,
-}
-
-/// [`Names`] of the steps `ids`: one statement, a left join per table (by primary key), where
-/// a statement per table cost a prepared statement's run each (and a round trip each on
-/// PostgreSQL).
-fn names_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Names>, StoreError> {
-    type Row = (
-        i64,
-        (NamedCols, NamedCols, NamedCols),
-        (NamedCols, NamedCols, NamedCols),
-        Option<(i64, Option<String>, String)>,
-    );
-    let rows: Vec<Row> = for_ids(ids, |ids| {
-        direct!(conn, |c| steps::table
-            .left_join(scripts::table)
-            .left_join(work_tasks::table)
-            .left_join(phases::table)
-            .left_join(runtime_phases::table)
-            .left_join(categories::table)
-            .left_join(components::table)
-            .left_join(requests::table)
-            .filter(one_of(steps::id, ids))
-            .select((
-                steps::id,
-                (
-                    (scripts::id, scripts::name).nullable(),
-                    (work_tasks::id, work_tasks::name).nullable(),
-                    (phases::id, phases::name).nullable(),
-                ),
-                (
-                    (runtime_phases::id, runtime_phases::name).nullable(),
-                    (categories::id, categories::name).nullable(),
-                    (components::id, components::name).nullable(),
-                ),
-                (requests::id, requests::name, requests::aasm_state).nullable(),
-            ))
-            .load(c))
-    })?;
-    Ok(rows
+/// `{id, name}` records of one table for the ids the steps name.
+macro_rules! named {
+    ($conn:expr, $rows:expr, $field:ident, $table:ident) => {{
+        let ids = ids_of($rows, |r| r.$field);
+        for_ids(&ids, |ids| {
+            direct!($conn, |c| $table::table
+                .filter(one_of($table::id, ids))
+                .select(($table::id, $table::name))
+                .load::<(i64, String)>(c))
+        })?
         .into_iter()
-        .map(
-            |(id, (script, work_task, phase), (runtime_phase, category, component), request)| {
-                let names = Names {
-                    script,
-                    work_task,
-                    phase,
-                    runtime_phase,
-                    category,
-                    component,
-                    request,
-                };
-                (id, names)
-            },
-        )
-        .collect())
+        .map(|(id, name)| (id, NamedRef { id, name }))
+        .collect::<HashMap<i64, NamedRef>>()
+    }};
 }
 
 pub(super) type ServerCols = (
@@ -122,8 +68,12 @@ pub(super) fn load_records(
     conn: &mut AnyConnection,
     rows: Vec<StepRow>,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut names = names_of(conn, &step_ids)?;
+    let scripts = named!(conn, &rows, script_id, scripts);
+    let work_tasks = named!(conn, &rows, work_task_id, work_tasks);
+    let phases = named!(conn, &rows, phase_id, phases);
+    let runtime_phases = named!(conn, &rows, runtime_phase_id, runtime_phases);
+    let categories = named!(conn, &rows, category_id, categories);
+    let components = named!(conn, &rows, component_id, components);
 
     let owner_of = |kind: &str| {
         ids_of(&rows, |r| {
@@ -150,6 +100,25 @@ pub(super) fn load_records(
     .map(|(id, name, email)| (id, Owner::Group { id, name, email }))
     .collect();
 
+    let requests: HashMap<i64, RequestRef> = for_ids(&ids_of(&rows, |r| r.request_id), |ids| {
+        direct!(conn, |c| requests::table
+            .filter(one_of(requests::id, ids))
+            .select((requests::id, requests::name, requests::aasm_state))
+            .load::<(i64, Option<String>, String)>(c))
+    })?
+    .into_iter()
+    .map(|(id, name, aasm_state)| {
+        (
+            id,
+            RequestRef {
+                id,
+                name,
+                aasm_state,
+            },
+        )
+    })
+    .collect();
+
     let parents: HashMap<i64, ParentRef> = for_ids(&ids_of(&rows, |r| r.parent_id), |ids| {
         direct!(conn, |c| steps::table
             .filter(one_of(steps::id, ids))
@@ -162,6 +131,7 @@ pub(super) fn load_records(
 
     let installed = load_installed_components(conn, &ids_of(&rows, |r| r.installed_component_id))?;
 
+    let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let property_values: Vec<(i64, String, Option<String>)> = for_ids(&step_ids, |ids| {
         direct!(conn, |c| step_property_values::table
             .inner_join(properties::table)
@@ -254,7 +224,8 @@ pub(super) fn load_records(
     for (ic, cols) in available {
         available_of.entry(ic).or_default().push(server_ref(cols));
     }
-    let named = |cols: NamedCols| cols.map(|(id, name)| NamedRef { id, name });
+    let pick =
+        |map: &HashMap<i64, NamedRef>, id: Option<i64>| id.and_then(|i| map.get(&i).cloned());
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -264,15 +235,6 @@ pub(super) fn load_records(
                 Some("Group") => r.owner_id.and_then(|i| groups.get(&i).cloned()),
                 _ => None,
             };
-            let Names {
-                script,
-                work_task,
-                phase,
-                runtime_phase,
-                category,
-                component,
-                request,
-            } = names.remove(&r.id).unwrap_or_default();
             let mut servers_in = |role: &str| {
                 selected_of
                     .remove(&(r.id, role.to_string()))
@@ -288,20 +250,16 @@ pub(super) fn load_records(
                     .and_then(|ic| available_of.get(&ic).cloned())
                     .unwrap_or_default(),
                 owner,
-                script: named(script),
-                work_task: named(work_task),
-                phase: named(phase),
-                runtime_phase: named(runtime_phase),
+                script: pick(&scripts, r.script_id),
+                work_task: pick(&work_tasks, r.work_task_id),
+                phase: pick(&phases, r.phase_id),
+                runtime_phase: pick(&runtime_phases, r.runtime_phase_id),
                 installed_component: r
                     .installed_component_id
                     .and_then(|i| installed.get(&i).cloned()),
-                component: named(component),
-                request: request.map(|(id, name, aasm_state)| RequestRef {
-                    id,
-                    name,
-                    aasm_state,
-                }),
-                category: named(category),
+                component: pick(&components, r.component_id),
+                request: r.request_id.and_then(|i| requests.get(&i).cloned()),
+                category: pick(&categories, r.category_id),
                 parent,
                 step: r.into(),
             }
