@@ -39,7 +39,7 @@ where
 ///
 /// On SQLite that is a deferred transaction: every statement sees the same snapshot, and the
 /// WAL's shared lock is taken once instead of once per statement (a step's show runs about
-/// ten). On PostgreSQL each statement runs on its own: a snapshot there would cost two more
+/// fifteen). On PostgreSQL each statement runs on its own: a snapshot there would cost two more
 /// round trips (`BEGIN`, `COMMIT`) for every read.
 pub fn read<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where
