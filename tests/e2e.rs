@@ -37,7 +37,7 @@ fn last_line(output: &Output) -> String {
         .to_string()
 }
 
-/// Status and body of a call, whatever the status.
+/// Status, body and content type of a call, whatever the status.
 fn call(
     method: &str,
     url: &str,
@@ -47,28 +47,17 @@ fn call(
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(30))
         .build();
-    let req = agent.request(method, url).set("Accept", accept);
-    let result = match body {
-        Some(body) => req
-            .set(
-                "Content-Type",
-                if body.starts_with('<') {
-                    "application/xml"
-                } else {
-                    "application/json"
-                },
-            )
-            .send_string(body),
-        None => req.call(),
+    let typed = |body: &str| match body.starts_with('<') {
+        true => "application/xml",
+        false => "application/json",
     };
-    let res = match result {
-        Ok(res) => res,
-        Err(ureq::Error::Status(_, res)) => res,
-        Err(e) => panic!("{method} {url}: {e}"),
-    };
-    let status = res.status();
-    let content_type = res.header("content-type").map(str::to_string);
-    (status, res.into_string().unwrap_or_default(), content_type)
+    support::send(
+        &agent,
+        method,
+        url,
+        &[("Accept", accept)],
+        body.map(|b| (typed(b), b)),
+    )
 }
 
 fn json(body: &str) -> Value {

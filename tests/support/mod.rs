@@ -127,24 +127,15 @@ impl Api {
     /// Status and JSON body (null when empty) of a call, whatever the status.
     pub fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         let url = format!("{}{path}", self.base);
-        let req = self
-            .agent
-            .request(method, &url)
-            .set("Accept", "application/json")
-            .set("Authorization", &format!("Bearer {}", self.token));
-        let result = match body {
-            Some(body) => req
-                .set("Content-Type", "application/json")
-                .send_string(&body.to_string()),
-            None => req.call(),
-        };
-        let res = match result {
-            Ok(res) => res,
-            Err(ureq::Error::Status(_, res)) => res,
-            Err(e) => panic!("{method} {url}: {e}"),
-        };
-        let status = res.status();
-        let text = res.into_string().unwrap_or_default();
+        let bearer = format!("Bearer {}", self.token);
+        let body = body.map(Value::to_string);
+        let (status, text, _) = send(
+            &self.agent,
+            method,
+            &url,
+            &[("Accept", "application/json"), ("Authorization", &bearer)],
+            body.as_deref().map(|b| ("application/json", b)),
+        );
         let json = if text.trim().is_empty() {
             Value::Null
         } else {
@@ -171,6 +162,33 @@ impl Api {
     pub fn put(&self, path: &str, body: Value) -> Value {
         self.expect(202, "PUT", path, Some(&body))
     }
+}
+
+/// Sends one request (`body` with its content type) and returns its status, body and
+/// content type, whatever the status.
+pub fn send(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&str, &str)>,
+) -> (u16, String, Option<String>) {
+    let mut req = agent.request(method, url);
+    for (name, value) in headers {
+        req = req.set(name, value);
+    }
+    let result = match body {
+        Some((content_type, body)) => req.set("Content-Type", content_type).send_string(body),
+        None => req.call(),
+    };
+    let res = match result {
+        Ok(res) => res,
+        Err(ureq::Error::Status(_, res)) => res,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = res.status();
+    let content_type = res.header("content-type").map(str::to_string);
+    (status, res.into_string().unwrap_or_default(), content_type)
 }
 
 /// Polls `probe` until it answers, for up to `limit`.

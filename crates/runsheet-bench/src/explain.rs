@@ -322,15 +322,5 @@ mod tests {
             ]
         );
         assert_eq!(parse_debug_list("[[58]]"), vec!["ARRAY[58]"]);
-        assert_eq!(
-            parse_debug_list(r#"[5, "ready", [1, 2], ["starting", "running"], None]"#),
-            vec![
-                "5",
-                "'ready'",
-                "ARRAY[1, 2]",
-                "ARRAY['starting', 'running']",
-                "NULL"
-            ]
-        );
     }
 }

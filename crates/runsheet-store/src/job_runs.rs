@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{in_range, load_window, lower, one_of, Backend, IN_CHUNK};
+use crate::sql::{in_range, load_window, lower, one_of, Backend};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -170,7 +170,7 @@ fn find_row(conn: &mut AnyConnection, id: i64) -> Result<JobRunRow, StoreError> 
         .ok_or(StoreError::NotFound)
 }
 
-/// The steps (with their requests) of many job runs, in one query per chunk of ids.
+/// The steps (with their requests) of many job runs, in one query.
 fn with_steps(
     conn: &mut AnyConnection,
     rows: Vec<JobRunRow>,
@@ -186,11 +186,12 @@ fn with_steps(
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.step_id).collect();
     ids.sort_unstable();
     ids.dedup();
-    let mut found: HashMap<i64, JobRunStep> = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IN_CHUNK) {
-        let loaded: Vec<StepRow> = steps::table
+    let loaded: Vec<StepRow> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        steps::table
             .left_join(requests::table)
-            .filter(one_of(steps::id, chunk.to_vec()))
+            .filter(one_of(steps::id, ids))
             .select((
                 steps::id,
                 steps::name,
@@ -199,26 +200,29 @@ fn with_steps(
                 requests::name.nullable(),
                 requests::aasm_state.nullable(),
             ))
-            .load(conn)?;
-        for (id, name, aasm_state, request_id, request_name, request_state) in loaded {
-            let request = request_id
-                .zip(request_state)
-                .map(|(id, aasm_state)| JobRunRequest {
-                    id,
-                    name: request_name,
-                    aasm_state,
-                });
-            found.insert(
-                id,
-                JobRunStep {
+            .load(conn)?
+    };
+    let found: HashMap<i64, JobRunStep> = loaded
+        .into_iter()
+        .map(
+            |(id, name, aasm_state, request_id, request_name, request_state)| {
+                let request = request_id
+                    .zip(request_state)
+                    .map(|(id, aasm_state)| JobRunRequest {
+                        id,
+                        name: request_name,
+                        aasm_state,
+                    });
+                let step = JobRunStep {
                     id,
                     name,
                     aasm_state,
                     request,
-                },
-            );
-        }
-    }
+                };
+                (id, step)
+            },
+        )
+        .collect();
     Ok(rows
         .into_iter()
         .map(|row| JobRunRecord {

@@ -72,30 +72,24 @@ pub fn record(
         if let Some(request_id) = request_id {
             requests::lock(conn, request_id)?;
         }
-        let mut held = job_runs::table
+        // Conditional in itself: a run without a request has no row to serialise on.
+        let held = job_runs::table
             .filter(job_runs::id.eq(id))
             .filter(job_runs::runner_id.eq(runner_id))
-            .filter(job_runs::status.eq_any(Status::running(true)))
-            .into_boxed();
-        if let Some(before) = stale_before {
-            held = held.filter(job_runs::heartbeat_at.lt(before));
-        }
-        let ids: Vec<i64> = held.select(job_runs::id).load(conn)?;
-        // Still conditional: a run without a request has no row to serialise on.
-        let changed = diesel::update(
-            job_runs::table
-                .filter(job_runs::id.eq_any(&ids))
-                .filter(job_runs::runner_id.eq(runner_id))
-                .filter(job_runs::status.eq_any(Status::running(true))),
-        )
-        .set((
+            .filter(job_runs::status.eq_any(Status::running(true)));
+        let ended = (
             job_runs::status.eq(outcome.status.name()),
             job_runs::stdout.eq(&outcome.stdout),
             job_runs::stderr.eq(&outcome.stderr),
             job_runs::finished_at.eq(now),
             job_runs::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+        );
+        let changed = match stale_before {
+            Some(before) => diesel::update(held.filter(job_runs::heartbeat_at.lt(before)))
+                .set(ended)
+                .execute(conn)?,
+            None => diesel::update(held).set(ended).execute(conn)?,
+        };
         if changed == 0 {
             return Ok(false);
         }
