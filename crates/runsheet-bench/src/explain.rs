@@ -113,38 +113,16 @@ pub fn explain(conn: &mut AnyConnection, request_id: i64, owner_id: i64) -> anyh
             writeln!(out, "```text\n{}```\n", plan(conn, sql, binds)?)?;
         }
     }
-    // The runner's claim, run after every script's end: on SQLite the store builds it with
-    // diesel (the same expression as `claims::claim`), on PostgreSQL it is raw SQL.
-    let claim = match conn {
-        AnyConnection::Sqlite(_) => {
-            use runsheet_store::schema::job_runs;
-            let query = job_runs::table
-                .filter(job_runs::status.eq("Starting"))
-                .filter(job_runs::job_type.eq("automation"))
-                .filter(job_runs::runner_id.is_null())
-                .order(job_runs::id)
-                .limit(4)
-                .select(job_runs::id);
-            (
-                diesel::debug_query::<diesel::sqlite::Sqlite, _>(&query).to_string(),
-                "SQLite: the expression of `claims::claim`, printed by diesel",
-            )
-        }
-        AnyConnection::Postgres(_) => (
-            "SELECT id FROM job_runs WHERE status = $1 AND job_type = $2 AND runner_id IS NULL \
-             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED -- binds: [\"Starting\", \"automation\", 4]"
-                .to_string(),
-            "PostgreSQL: the raw SQL of `claims::claim`",
-        ),
-    };
+    // The runner's claim, run after every script's end and every poll: the store's own
+    // statement.
+    let claim = runsheet_store::execution::claims::claim_statement(conn, 4);
     let (sql, binds) = claim
-        .0
         .split_once(" -- binds: ")
-        .unwrap_or((claim.0.as_str(), "[]"));
+        .unwrap_or((claim.as_str(), "[]"));
     writeln!(
         out,
-        "#### The runner's claim (after each script ends, and every poll)\n\n{}.\n",
-        claim.1
+        "#### The runner's claim (after each script ends, and every poll)\n\n`claims::claim`'s \
+         statement, printed by diesel.\n"
     )?;
     writeln!(
         out,

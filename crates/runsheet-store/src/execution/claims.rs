@@ -34,18 +34,10 @@ pub fn claim(
     }
     transaction::write(conn, |conn| {
         let ids: Vec<i64> = match conn {
-            AnyConnection::Postgres(pg) => queued()
-                .order(job_runs::id)
-                .limit(limit)
-                .select(job_runs::id)
-                .for_update()
-                .skip_locked()
-                .load(pg)?,
-            AnyConnection::Sqlite(_) => queued()
-                .order(job_runs::id)
-                .limit(limit)
-                .select(job_runs::id)
-                .load(conn)?,
+            AnyConnection::Postgres(pg) => {
+                oldest_queued(limit).for_update().skip_locked().load(pg)?
+            }
+            AnyConnection::Sqlite(_) => oldest_queued(limit).load(conn)?,
         };
         if ids.is_empty() {
             return Ok(ids);
@@ -67,6 +59,31 @@ type Queued = Filter<
     IsNull<job_runs::runner_id>,
 >;
 type JobTypeIs = Eq<job_runs::job_type, &'static str>;
+
+type OldestQueued =
+    diesel::dsl::Select<diesel::dsl::Limit<diesel::dsl::Order<Queued, job_runs::id>>, job_runs::id>;
+
+/// The ids of the `limit` oldest queued runs: what [`claim`] takes.
+fn oldest_queued(limit: i64) -> OldestQueued {
+    queued()
+        .order(job_runs::id)
+        .limit(limit)
+        .select(job_runs::id)
+}
+
+/// The claim's statement as `conn`'s backend gets it, with its binds (`SQL -- binds: [..]`):
+/// for the query plans in docs/benchmarks.md.
+pub fn claim_statement(conn: &AnyConnection, limit: i64) -> String {
+    match conn {
+        AnyConnection::Postgres(_) => diesel::debug_query::<diesel::pg::Pg, _>(
+            &oldest_queued(limit).for_update().skip_locked(),
+        )
+        .to_string(),
+        AnyConnection::Sqlite(_) => {
+            diesel::debug_query::<diesel::sqlite::Sqlite, _>(&oldest_queued(limit)).to_string()
+        }
+    }
+}
 
 /// Automation runs no runner holds yet.
 fn queued() -> Queued {
