@@ -289,10 +289,14 @@ macro_rules! steps_of_requests {
     ($ids:expr) => {{
         use $crate::requests::parent_steps;
         use $crate::schema::steps;
+        let ids: &[i64] = $ids;
         let parents_in_requests = parent_steps
-            .filter(parent_steps.field(steps::request_id).eq_any($ids))
+            .filter($crate::sql::one_of(
+                parent_steps.field(steps::request_id),
+                ids.iter().copied(),
+            ))
             .select(parent_steps.field(steps::id).nullable());
-        steps::request_id.eq_any($ids).or($crate::sql::one_of_query(
+        $crate::sql::one_of(steps::request_id, ids.iter().copied()).or($crate::sql::one_of_query(
             steps::parent_id,
             parents_in_requests,
         ))
