@@ -14,7 +14,7 @@ pub fn errors_to_json(errors: &Errors) -> Vec<u8> {
     let record: Record = errors
         .grouped()
         .into_iter()
-        .map(|(attribute, messages)| (attribute, List::new("error", messages)))
+        .map(|(attribute, messages)| (attribute.to_owned(), List::new("error", messages)))
         .collect();
     to_json(&record.into(), &RenderOptions::default())
 }

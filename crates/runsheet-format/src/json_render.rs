@@ -3,6 +3,8 @@
 //! Written by hand rather than through `serde_json::Value` because the workspace's serde_json
 //! sorts object keys, and the original's field order is part of what we reproduce.
 
+use std::io::Write;
+
 use crate::node::Node;
 use crate::render_options::RenderOptions;
 use crate::timestamp::{format_date, format_time};
@@ -18,11 +20,15 @@ pub(crate) fn write_node(out: &mut Vec<u8>, node: &Node, options: &RenderOptions
     match node {
         Node::Null | Node::TypedNull(_) => out.extend_from_slice(b"null"),
         Node::Str(text) | Node::Decimal(text) => write_string(out, text),
-        Node::Int(number) => out.extend_from_slice(number.to_string().as_bytes()),
+        Node::Int(number) => {
+            // Writing into a Vec cannot fail.
+            let _ = write!(out, "{number}");
+        }
         Node::Bool(value) => out.extend_from_slice(if *value { b"true" } else { b"false" }),
         Node::Float(number) => write_float(out, *number),
-        Node::Date(date) => write_string(out, &format_date(*date)),
-        Node::Time(time) => write_string(out, &format_time(*time, options.tz)),
+        // Digits, signs, `-`, `:`, `T` and `Z`: nothing to escape.
+        Node::Date(date) => write_plain_string(out, &format_date(*date)),
+        Node::Time(time) => write_plain_string(out, &format_time(*time, options.tz)),
         Node::Record(record) => {
             out.push(b'{');
             for (index, (key, value)) in record.fields().enumerate() {
@@ -55,6 +61,13 @@ pub(crate) fn write_string(out: &mut Vec<u8>, text: &str) {
     if serde_json::to_writer(&mut *out, text).is_err() {
         out.extend_from_slice(b"\"\"");
     }
+}
+
+/// A JSON string literal of a text that needs no escaping.
+fn write_plain_string(out: &mut Vec<u8>, text: &str) {
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
 }
 
 /// A float as serde_json writes it (`1.0`, `1e+20`); NaN and infinities, which JSON cannot carry,

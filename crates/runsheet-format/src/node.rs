@@ -1,6 +1,11 @@
 //! The representation tree every resource is rendered from, in JSON and in XML alike.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// A field's name or a list item's element name: almost always a literal, so not allocated.
+pub type Name = Cow<'static, str>;
 
 /// One value of a representation.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +64,7 @@ impl Node {
 /// Callers list scalar attributes alphabetically, then nested records, as the original did.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
-    fields: Vec<(String, Node)>,
+    fields: Vec<(Name, Node)>,
 }
 
 impl Record {
@@ -69,14 +74,14 @@ impl Record {
 
     /// Adds a field; `None` becomes a null. Setting a key again replaces its value in place, so a
     /// JSON object never carries a key twice.
-    pub fn field(mut self, key: impl Into<String>, value: impl Into<Node>) -> Record {
+    pub fn field(mut self, key: impl Into<Name>, value: impl Into<Node>) -> Record {
         self.push(key, value);
         self
     }
 
     /// Adds a field only when there is a value: a missing `belongs_to` record is left out, not
     /// rendered as null.
-    pub fn opt<T: Into<Node>>(self, key: impl Into<String>, value: Option<T>) -> Record {
+    pub fn opt<T: Into<Node>>(self, key: impl Into<Name>, value: Option<T>) -> Record {
         match value {
             Some(value) => self.field(key, value),
             None => self,
@@ -84,7 +89,7 @@ impl Record {
     }
 
     /// [`Record::field`] for a record being built in place.
-    pub fn push(&mut self, key: impl Into<String>, value: impl Into<Node>) {
+    pub fn push(&mut self, key: impl Into<Name>, value: impl Into<Node>) {
         let key = key.into();
         let value = value.into();
         match self.fields.iter_mut().find(|(k, _)| *k == key) {
@@ -98,7 +103,7 @@ impl Record {
     }
 
     pub fn fields(&self) -> impl Iterator<Item = (&str, &Node)> {
-        self.fields.iter().map(|(k, v)| (k.as_str(), v))
+        self.fields.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     pub fn len(&self) -> usize {
@@ -110,7 +115,7 @@ impl Record {
     }
 }
 
-impl<K: Into<String>, V: Into<Node>> FromIterator<(K, V)> for Record {
+impl<K: Into<Name>, V: Into<Node>> FromIterator<(K, V)> for Record {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Record {
         let mut record = Record::new();
         for (key, value) in iter {
@@ -123,13 +128,13 @@ impl<K: Into<String>, V: Into<Node>> FromIterator<(K, V)> for Record {
 /// A sequence of values; `item_name` names each item's XML element (`job_run` in `job_runs`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct List {
-    item_name: String,
+    item_name: Name,
     items: Vec<Node>,
 }
 
 impl List {
     pub fn new<T: Into<Node>>(
-        item_name: impl Into<String>,
+        item_name: impl Into<Name>,
         items: impl IntoIterator<Item = T>,
     ) -> List {
         List {

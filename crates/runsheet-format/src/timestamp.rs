@@ -1,56 +1,94 @@
 //! Dates and times as Rails' `xmlschema` wrote them, shared by the JSON and XML renderers.
 
-use chrono::{NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Timelike};
 use chrono_tz::{OffsetName, Tz};
 
 /// `2012-09-04T15:34:44-04:00`: the UTC time `utc` shown in `tz`, without a fraction.
 ///
 /// A zone whose abbreviation is UTC gets `Z`, as `TimeWithZone#xmlschema` does (`utc?` is true
 /// there); other zero-offset zones such as Europe/London in winter keep `+00:00`.
+///
+/// Written digit by digit into one string: every time of every record goes through here, and
+/// `format!` with chrono's `Display` was 6% of a step's show (docs/benchmarks.md).
 pub(crate) fn format_time(utc: NaiveDateTime, tz: Tz) -> String {
+    let mut out = String::with_capacity(25);
+    if tz == Tz::UTC {
+        push_date_and_time(&mut out, utc);
+        out.push('Z');
+        return out;
+    }
     let offset = tz.offset_from_utc_datetime(&utc);
     let is_utc = matches!(offset.abbreviation(), Some("UTC" | "UCT"));
     let offset_seconds = offset.fix().local_minus_utc();
     let local = utc.checked_add_signed(TimeDelta::seconds(i64::from(offset_seconds)));
     match local {
         Some(local) if !is_utc => {
-            format!("{}{}", date_and_time(local), format_offset(offset_seconds))
+            push_date_and_time(&mut out, local);
+            push_offset(&mut out, offset_seconds);
         }
         // Also the fallback for a time so close to the end of chrono's range that shifting it
         // into the zone overflows: it is still correct in UTC.
-        _ => format!("{}Z", date_and_time(utc)),
+        _ => {
+            push_date_and_time(&mut out, utc);
+            out.push('Z');
+        }
     }
+    out
 }
 
 /// `2012-09-04`.
 pub(crate) fn format_date(date: NaiveDate) -> String {
-    // NaiveDate's Display is ISO 8601, with a sign and more digits outside years 0..=9999.
-    date.to_string()
+    let mut out = String::with_capacity(10);
+    push_date(&mut out, date);
+    out
 }
 
-fn date_and_time(local: NaiveDateTime) -> String {
-    format!(
-        "{}T{:02}:{:02}:{:02}",
-        format_date(local.date()),
-        local.hour(),
-        local.minute(),
-        // A leap second is stored as second 59 with an extra second of nanoseconds.
-        local.second()
-    )
+fn push_date(out: &mut String, date: NaiveDate) {
+    match u32::try_from(date.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(out, year, 4);
+            out.push('-');
+            push_digits(out, date.month(), 2);
+            out.push('-');
+            push_digits(out, date.day(), 2);
+        }
+        // NaiveDate's Display is ISO 8601, with a sign and more digits outside years 0..=9999.
+        _ => out.push_str(&date.to_string()),
+    }
+}
+
+fn push_date_and_time(out: &mut String, local: NaiveDateTime) {
+    push_date(out, local.date());
+    out.push('T');
+    push_digits(out, local.hour(), 2);
+    out.push(':');
+    push_digits(out, local.minute(), 2);
+    out.push(':');
+    // A leap second is stored as second 59 with an extra second of nanoseconds.
+    push_digits(out, local.second(), 2);
 }
 
 /// `-04:00`; offsets with seconds (local mean time before 1883) are truncated to minutes, as
 /// Rails' `formatted_offset` does.
-fn format_offset(seconds: i32) -> String {
-    let sign = if seconds < 0 { '-' } else { '+' };
+fn push_offset(out: &mut String, seconds: i32) {
+    out.push(if seconds < 0 { '-' } else { '+' });
     let minutes = seconds.unsigned_abs() / 60;
-    format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    push_digits(out, minutes / 60, 2);
+    out.push(':');
+    push_digits(out, minutes % 60, 2);
+}
+
+/// `value` in `width` digits with leading zeros; `value` has at most `width` digits.
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Datelike;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> NaiveDateTime {
         NaiveDate::from_ymd_opt(y, mo, d)
@@ -145,5 +183,11 @@ mod tests {
         assert_eq!(format_date(date), "2012-09-04");
         let early = NaiveDate::from_ymd_opt(33, 1, 2).expect("valid literal date");
         assert_eq!(format_date(early), "0033-01-02");
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid literal date");
+        assert_eq!(format_date(last), "9999-12-31");
+        let later = NaiveDate::from_ymd_opt(10000, 1, 1).expect("valid literal date");
+        assert_eq!(format_date(later), "+10000-01-01");
+        let before = NaiveDate::from_ymd_opt(-1, 1, 1).expect("valid literal date");
+        assert_eq!(format_date(before), before.to_string());
     }
 }

@@ -2,6 +2,7 @@
 //! and the command line of the `runsheet` binary.
 
 pub mod app;
+pub mod auth_cache;
 pub mod cli;
 pub mod error;
 pub mod handlers;

@@ -61,11 +61,7 @@ impl FromRequest for ApiRequest {
                 .or_else(|| body.as_ref().and_then(body_token))
                 .map(str::to_owned)
                 .ok_or_else(|| fail(ApiError::Forbidden))?;
-            let user = state
-                .db(move |conn| runsheet_store::users::authenticate(conn, &token))
-                .await
-                .map_err(fail)?
-                .ok_or_else(|| fail(ApiError::Forbidden))?;
+            let user = authenticate(&state, token).await.map_err(fail)?;
             let path = match req.extensions().get::<PathFormat>() {
                 Some(PathFormat(format)) => format!("{}.{}", req.path(), format.extension()),
                 None => req.path().to_owned(),
@@ -82,6 +78,23 @@ impl FromRequest for ApiRequest {
             })
         })
     }
+}
+
+/// The active admin `token` belongs to: from the cache, else from the database.
+async fn authenticate(state: &web::Data<AppState>, token: String) -> Result<User, ApiError> {
+    if let Some(user) = state.auth.get(&token) {
+        return Ok(user);
+    }
+    let generation = state.auth.generation();
+    let (token, user) = state
+        .db(move |conn| {
+            let user = runsheet_store::users::authenticate(conn, &token)?;
+            Ok((token, user))
+        })
+        .await?;
+    let user = user.ok_or(ApiError::Forbidden)?;
+    state.auth.put(&token, &user, generation);
+    Ok(user)
 }
 
 /// `.json`/`.xml` on the path wins; else the Accept header; else the configured default.

@@ -1,5 +1,6 @@
 //! What handlers share: the pool and the settings they need.
 
+use crate::auth_cache::AuthCache;
 use crate::error::ApiError;
 use crate::settings::Settings;
 use actix_web::web;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub runner: Option<Waker>,
     /// How many records a streamed list loads and renders at a time.
     pub list_chunk: usize,
+    /// Tokens that opened the API a moment ago.
+    pub auth: AuthCache,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
             mail_from: settings.mail_from.clone(),
             runner: None,
             list_chunk: crate::lists::CHUNK,
+            auth: AuthCache::default(),
         })
     }
 

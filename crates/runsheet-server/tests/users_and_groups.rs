@@ -21,6 +21,14 @@ async fn make_user(app: &TestApp, user: Value) -> i64 {
     res.json()["id"].as_i64().unwrap()
 }
 
+/// The id of the user made with `login` (and `login@example.com`).
+async fn user_id(app: &TestApp, login: &str) -> i64 {
+    let res = app
+        .get_json(&format!("/v1/users?filters[email]={login}@example.com"))
+        .await;
+    res.json()[0]["id"].as_i64().unwrap()
+}
+
 on_every_backend! {
     async fn a_user_shows_every_attribute_and_never_its_key(app: TestApp) {
         let res = app.post_json("/v1/users", json!({"user": {"login": "jo", "email": "jo@example.com", "first_name": "Jo", "last_name": "Lee", "admin": true}})).await;
@@ -85,6 +93,48 @@ on_every_backend! {
         assert_eq!(app.get_json(&format!("/v1/users/{id}")).await.json()["active"], false, "the record stays");
         let res = app.send(TestRequest::get().uri(&format!("/v1/users?token={token}"))).await;
         assert_eq!(res.status, 403);
+    }
+
+    // The server remembers a token that opened the API for a second (docs/api.md,
+    // "Authentication"); a change to its user through this server refuses it at once.
+    async fn a_remembered_token_is_refused_as_soon_as_its_user_changes(app: TestApp) {
+        let as_user = |token: &str| TestRequest::get().uri(&format!("/v1/users?token={token}"));
+        let leaver = app.user("leaver", true);
+        let demoted = app.user("demoted", true);
+        for token in [&leaver, &demoted] {
+            assert_eq!(app.send(as_user(token)).await.status, 200, "remembered from now on");
+        }
+        let leaver_id = user_id(&app, "leaver").await;
+        let res = app.send(TestRequest::delete().uri(&app.path(&format!("/v1/users/{leaver_id}")))).await;
+        assert_eq!(res.status, 202);
+        assert_eq!(app.send(as_user(&leaver)).await.status, 403, "deactivated");
+        let demoted_id = user_id(&app, "demoted").await;
+        let res = app.put_json(&format!("/v1/users/{demoted_id}"), json!({"user": {"admin": false}})).await;
+        assert_eq!(res.status, 202, "{}", res.text());
+        assert_eq!(app.send(as_user(&demoted)).await.status, 403, "no longer an admin");
+        assert_eq!(app.get_json("/v1/users").await.status, 200, "other tokens still work");
+    }
+
+    // A change made elsewhere (another server, the command line) reaches this server's
+    // remembered tokens within a second.
+    async fn a_token_deactivated_elsewhere_is_refused_within_a_second(app: TestApp) {
+        let as_user = |token: &str| TestRequest::get().uri(&format!("/v1/users?token={token}"));
+        let leaver = app.user("leaver", true);
+        assert_eq!(app.send(as_user(&leaver)).await.status, 200);
+        let id = user_id(&app, "leaver").await;
+        let mut conn = app.pool.get().unwrap();
+        runsheet_store::users::deactivate(&mut conn, id).unwrap();
+        drop(conn);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let status = app.send(as_user(&leaver)).await.status;
+            if status == 403 {
+                break;
+            }
+            assert_eq!(status, 200);
+            assert!(std::time::Instant::now() < deadline, "the token still works");
+            actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 
     // "Filters: first_name, last_name, email, keyword, active/inactive (active by default), root."

@@ -11,7 +11,7 @@ pub fn named(named: &Named) -> Record {
 }
 
 /// A list of linked records, each element named `item` in XML.
-pub fn named_list(item: &str, records: &[Named]) -> List {
+pub fn named_list(item: &'static str, records: &[Named]) -> List {
     List::new(item, records.iter().map(named))
 }
 

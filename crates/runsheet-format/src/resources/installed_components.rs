@@ -10,7 +10,7 @@ pub fn installed_component(record: &InstalledComponentRecord, _options: &RenderO
     let property_values: Record = record
         .property_values
         .iter()
-        .map(|(name, value)| (name.as_str(), Node::from(value.clone())))
+        .map(|(name, value)| (name.clone(), Node::from(value.clone())))
         .collect();
     Record::new()
         .field("application_component_id", record.application_component_id)

@@ -46,6 +46,9 @@ pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
     let record = api
         .db(move |conn| R::update(conn, id, &changes, &context))
         .await?;
+    if R::HOLDS_TOKENS {
+        api.state().auth.clear();
+    }
     // An event may have queued a script: this server's runner need not wait for its poll.
     api.state().wake_runner();
     api.record(
@@ -58,7 +61,11 @@ pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
 /// 202 with what is left of the record (a deactivated user), or with no body when it is gone.
 pub async fn destroy<R: Resource>(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
-    match api.db(move |conn| R::destroy(conn, id)).await? {
+    let destroyed = api.db(move |conn| R::destroy(conn, id)).await?;
+    if R::HOLDS_TOKENS {
+        api.state().auth.clear();
+    }
+    match destroyed {
         Some(record) => api.record(
             StatusCode::ACCEPTED,
             R::SINGULAR,

@@ -63,6 +63,9 @@ pub trait Resource: Listed {
 
     /// GET of one record first sends the notification it asks for (steps only).
     const NOTIFIES_ON_SHOW: bool = false;
+    /// Its records hold the API's tokens (users): a change clears the tokens this server
+    /// remembers ([`crate::auth_cache`]).
+    const HOLDS_TOKENS: bool = false;
 
     fn parse_changes(body: Option<&Value>, context: &Context) -> Result<Self::Changes, Errors>;
 
@@ -87,7 +90,8 @@ pub trait Resource: Listed {
 /// representation.
 macro_rules! resource {
     ($name:ident, $singular:literal, $plural:literal, record: $record:ty, changes: $changes:ty, filter: $filter:ty,
-     store: $store:path, represent: $represent:path, destroy: $destroy:ident) => {
+     store: $store:path, represent: $represent:path, destroy: $destroy:ident
+     $(, holds_tokens: $holds_tokens:literal)?) => {
         pub struct $name;
 
         impl $crate::resources::Listed for $name {
@@ -121,6 +125,7 @@ macro_rules! resource {
 
         impl Resource for $name {
             type Changes = $changes;
+            $(const HOLDS_TOKENS: bool = $holds_tokens;)?
 
             fn parse_changes(
                 body: Option<&Value>,
@@ -164,7 +169,8 @@ pub(crate) use resource;
 
 resource!(Users, "user", "users",
     record: runsheet_core::user::UserRecord, changes: runsheet_core::user::UserChanges, filter: runsheet_core::user::UserFilter,
-    store: runsheet_store::users, represent: runsheet_format::resources::user, destroy: deactivate);
+    store: runsheet_store::users, represent: runsheet_format::resources::user, destroy: deactivate,
+    holds_tokens: true);
 
 resource!(Groups, "group", "groups",
     record: runsheet_core::group::GroupRecord, changes: runsheet_core::group::GroupChanges, filter: runsheet_core::group::GroupFilter,

@@ -165,10 +165,8 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 /// The steps of `ids`, in that order; ids of no step are left out.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     transaction::read(conn, |conn| {
-        let mut rows: HashMap<i64, StepRow> = for_ids(ids, |ids| {
-            direct!(conn, |c| steps::table
-                .filter(one_of(steps::id, ids))
-                .load::<StepRow>(c))
+        let mut rows: HashMap<i64, StepRow> = for_ids!(ids, steps::id, |filter| {
+            direct!(conn, |c| steps::table.filter(filter).load::<StepRow>(c))
         })?
         .into_iter()
         .map(|row| (row.id, row))

@@ -3,20 +3,39 @@
 use super::*;
 use crate::schema::server_environments;
 
-/// Runs `query` once with the distinct `ids` (bound as one list: [`one_of`]), and not at
-/// all when there are none.
-pub(super) fn for_ids<T>(
-    ids: &[i64],
-    query: impl FnOnce(Vec<i64>) -> QueryResult<Vec<T>>,
-) -> Result<Vec<T>, StoreError> {
+/// The distinct ids, sorted.
+pub(super) fn distinct(ids: &[i64]) -> Vec<i64> {
     let mut ids = ids.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(query(ids)?)
+    ids
 }
+
+/// Runs `$query` once for the distinct `$ids`, with `$filter` their condition on
+/// `$column`, and not at all when there are none (an empty `Vec`).
+///
+/// One id (every lookup of a step's show) is `$column = ?`; more are [`one_of`], one
+/// prepared statement whatever their number. SQLite copies the list of `one_of` into a
+/// temporary b-tree before it looks the rows up, which cost a show about 10% when all its
+/// ten lookups went that way (docs/benchmarks.md). `$query` is compiled once for each form.
+macro_rules! for_ids {
+    ($ids:expr, $column:expr, |$filter:ident| $query:expr) => {{
+        let ids = $crate::steps::records::distinct($ids);
+        let rows: Result<Vec<_>, StoreError> = match ids.as_slice() {
+            [] => Ok(Vec::new()),
+            [id] => {
+                let $filter = $column.eq(*id);
+                $query.map_err(StoreError::from)
+            }
+            _ => {
+                let $filter = one_of($column, ids);
+                $query.map_err(StoreError::from)
+            }
+        };
+        rows
+    }};
+}
+pub(super) use for_ids;
 
 pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -> Vec<i64> {
     rows.iter().filter_map(pick).collect()
@@ -26,9 +45,9 @@ pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -
 macro_rules! named {
     ($conn:expr, $rows:expr, $field:ident, $table:ident) => {{
         let ids = ids_of($rows, |r| r.$field);
-        for_ids(&ids, |ids| {
+        for_ids!(&ids, $table::id, |filter| {
             direct!($conn, |c| $table::table
-                .filter(one_of($table::id, ids))
+                .filter(filter)
                 .select(($table::id, $table::name))
                 .load::<(i64, String)>(c))
         })?
@@ -48,6 +67,29 @@ pub(super) type ServerCols = (
     NaiveDateTime,
     Option<String>,
 );
+
+/// The columns of [`ServerCols`], from `servers` left-joined to `server_levels`.
+fn server_columns() -> (
+    servers::id,
+    servers::name,
+    servers::description,
+    servers::parent_id,
+    servers::server_level_id,
+    servers::created_at,
+    servers::updated_at,
+    diesel::dsl::Nullable<server_levels::name>,
+) {
+    (
+        servers::id,
+        servers::name,
+        servers::description,
+        servers::parent_id,
+        servers::server_level_id,
+        servers::created_at,
+        servers::updated_at,
+        server_levels::name.nullable(),
+    )
+}
 
 pub(super) fn server_ref(c: ServerCols) -> ServerRef {
     ServerRef {
@@ -81,18 +123,18 @@ pub(super) fn load_records(
         })
     };
     let (user_ids, group_ids) = (owner_of("User"), owner_of("Group"));
-    let users: HashMap<i64, Owner> = for_ids(&user_ids, |ids| {
+    let users: HashMap<i64, Owner> = for_ids!(&user_ids, users::id, |filter| {
         direct!(conn, |c| users::table
-            .filter(one_of(users::id, ids))
+            .filter(filter)
             .select((users::id, users::login, users::email))
             .load::<(i64, String, String)>(c))
     })?
     .into_iter()
     .map(|(id, login, email)| (id, Owner::User { id, login, email }))
     .collect();
-    let groups: HashMap<i64, Owner> = for_ids(&group_ids, |ids| {
+    let groups: HashMap<i64, Owner> = for_ids!(&group_ids, groups::id, |filter| {
         direct!(conn, |c| groups::table
-            .filter(one_of(groups::id, ids))
+            .filter(filter)
             .select((groups::id, groups::name, groups::email))
             .load::<(i64, String, Option<String>)>(c))
     })?
@@ -100,79 +142,72 @@ pub(super) fn load_records(
     .map(|(id, name, email)| (id, Owner::Group { id, name, email }))
     .collect();
 
-    let requests: HashMap<i64, RequestRef> = for_ids(&ids_of(&rows, |r| r.request_id), |ids| {
-        direct!(conn, |c| requests::table
-            .filter(one_of(requests::id, ids))
-            .select((requests::id, requests::name, requests::aasm_state))
-            .load::<(i64, Option<String>, String)>(c))
-    })?
-    .into_iter()
-    .map(|(id, name, aasm_state)| {
-        (
-            id,
-            RequestRef {
+    let requests: HashMap<i64, RequestRef> =
+        for_ids!(&ids_of(&rows, |r| r.request_id), requests::id, |filter| {
+            direct!(conn, |c| requests::table
+                .filter(filter)
+                .select((requests::id, requests::name, requests::aasm_state))
+                .load::<(i64, Option<String>, String)>(c))
+        })?
+        .into_iter()
+        .map(|(id, name, aasm_state)| {
+            (
                 id,
-                name,
-                aasm_state,
-            },
-        )
-    })
-    .collect();
+                RequestRef {
+                    id,
+                    name,
+                    aasm_state,
+                },
+            )
+        })
+        .collect();
 
-    let parents: HashMap<i64, ParentRef> = for_ids(&ids_of(&rows, |r| r.parent_id), |ids| {
-        direct!(conn, |c| steps::table
-            .filter(one_of(steps::id, ids))
-            .select((steps::id, steps::name, steps::position))
-            .load::<(i64, Option<String>, i64)>(c))
-    })?
-    .into_iter()
-    .map(|(id, name, position)| (id, ParentRef { id, name, position }))
-    .collect();
+    let parents: HashMap<i64, ParentRef> =
+        for_ids!(&ids_of(&rows, |r| r.parent_id), steps::id, |filter| {
+            direct!(conn, |c| steps::table
+                .filter(filter)
+                .select((steps::id, steps::name, steps::position))
+                .load::<(i64, Option<String>, i64)>(c))
+        })?
+        .into_iter()
+        .map(|(id, name, position)| (id, ParentRef { id, name, position }))
+        .collect();
 
     let installed = load_installed_components(conn, &ids_of(&rows, |r| r.installed_component_id))?;
 
     let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let property_values: Vec<(i64, String, Option<String>)> = for_ids(&step_ids, |ids| {
-        direct!(conn, |c| step_property_values::table
-            .inner_join(properties::table)
-            .filter(one_of(step_property_values::step_id, ids))
-            .order((step_property_values::step_id, properties::id))
-            .select((
-                step_property_values::step_id,
-                properties::name,
-                step_property_values::value,
-            ))
-            .load(c))
-    })?;
+    let property_values: Vec<(i64, String, Option<String>)> =
+        for_ids!(&step_ids, step_property_values::step_id, |filter| {
+            direct!(conn, |c| step_property_values::table
+                .inner_join(properties::table)
+                .filter(filter)
+                .order((step_property_values::step_id, properties::id))
+                .select((
+                    step_property_values::step_id,
+                    properties::name,
+                    step_property_values::value,
+                ))
+                .load(c))
+        })?;
 
-    let selected: Vec<(i64, String, ServerCols)> = for_ids(&step_ids, |ids| {
-        direct!(conn, |c| step_servers::table
-            .inner_join(servers::table.left_join(server_levels::table))
-            .filter(one_of(step_servers::step_id, ids))
-            .order((step_servers::step_id, servers::name))
-            .select((
-                step_servers::step_id,
-                step_servers::role,
-                (
-                    servers::id,
-                    servers::name,
-                    servers::description,
-                    servers::parent_id,
-                    servers::server_level_id,
-                    servers::created_at,
-                    servers::updated_at,
-                    server_levels::name.nullable(),
-                ),
-            ))
-            .load(c))
-    })?;
+    let selected: Vec<(i64, String, ServerCols)> =
+        for_ids!(&step_ids, step_servers::step_id, |filter| {
+            direct!(conn, |c| step_servers::table
+                .inner_join(servers::table.left_join(server_levels::table))
+                .filter(filter)
+                .order((step_servers::step_id, servers::name))
+                .select((step_servers::step_id, step_servers::role, server_columns(),))
+                .load(c))
+        })?;
 
     // A step may run on the servers of its installed component that are in that installed
     // component's environment: "servers list their environments, and steps' all_servers
     // follows from them" (issue 6). A server taken out of the environment is no longer
     // available (what a step already selected stays selected, as written).
-    let available: Vec<(i64, ServerCols)> =
-        for_ids(&ids_of(&rows, |r| r.installed_component_id), |ids| {
+    let available: Vec<(i64, ServerCols)> = for_ids!(
+        &ids_of(&rows, |r| r.installed_component_id),
+        installed_component_servers::installed_component_id,
+        |filter| {
             direct!(conn, |c| installed_component_servers::table
                 .inner_join(installed_components::table)
                 .inner_join(servers::table.left_join(server_levels::table))
@@ -184,29 +219,18 @@ pub(super) fn load_records(
                                 .eq(installed_components::environment_id),
                         )),
                 )
-                .filter(one_of(
-                    installed_component_servers::installed_component_id,
-                    ids,
-                ))
+                .filter(filter)
                 .order((
                     installed_component_servers::installed_component_id,
                     servers::name,
                 ))
                 .select((
                     installed_component_servers::installed_component_id,
-                    (
-                        servers::id,
-                        servers::name,
-                        servers::description,
-                        servers::parent_id,
-                        servers::server_level_id,
-                        servers::created_at,
-                        servers::updated_at,
-                        server_levels::name.nullable(),
-                    ),
+                    server_columns(),
                 ))
                 .load(c))
-        })?;
+        }
+    )?;
 
     // Grouped by step (and installed component) once, so that dressing each step is a lookup.
     let mut values_of: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
@@ -284,61 +308,64 @@ pub(super) fn load_installed_components(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, InstalledComponentRef>, StoreError> {
-    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> = for_ids(ids, |ids| {
-        direct!(conn, |c| installed_components::table
-            .inner_join(apps::table)
-            .inner_join(components::table)
-            .inner_join(environments::table)
-            .filter(one_of(installed_components::id, ids))
-            .select((
-                installed_components::id,
-                (
-                    apps::id,
-                    apps::name,
-                    apps::app_version,
-                    apps::active,
-                    apps::created_at,
-                    apps::updated_at,
-                ),
-                (
-                    components::id,
-                    components::name,
-                    components::active,
-                    components::created_at,
-                    components::updated_at,
-                ),
-                (
-                    environments::id,
-                    environments::name,
-                    environments::deployment_policy,
-                    environments::active,
-                    environments::created_at,
-                    environments::updated_at,
-                ),
-            ))
-            .load(c))
-    })?;
+    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> =
+        for_ids!(ids, installed_components::id, |filter| {
+            direct!(conn, |c| installed_components::table
+                .inner_join(apps::table)
+                .inner_join(components::table)
+                .inner_join(environments::table)
+                .filter(filter)
+                .select((
+                    installed_components::id,
+                    (
+                        apps::id,
+                        apps::name,
+                        apps::app_version,
+                        apps::active,
+                        apps::created_at,
+                        apps::updated_at,
+                    ),
+                    (
+                        components::id,
+                        components::name,
+                        components::active,
+                        components::created_at,
+                        components::updated_at,
+                    ),
+                    (
+                        environments::id,
+                        environments::name,
+                        environments::deployment_policy,
+                        environments::active,
+                        environments::created_at,
+                        environments::updated_at,
+                    ),
+                ))
+                .load(c))
+        })?;
     let app_ids: Vec<i64> = rows.iter().map(|(_, a, _, _)| a.0).collect();
-    let app_components: Vec<(i64, i64, i64)> = for_ids(&app_ids, |ids| {
-        direct!(conn, |c| app_components::table
-            .filter(one_of(app_components::app_id, ids))
-            .select((
-                app_components::id,
-                app_components::app_id,
-                app_components::component_id,
-            ))
-            .load(c))
-    })?;
-    let app_environments: Vec<(i64, i64, i64)> = for_ids(&app_ids, |ids| {
-        direct!(conn, |c| app_environments::table
-            .filter(one_of(app_environments::app_id, ids))
-            .select((
-                app_environments::id,
-                app_environments::app_id,
-                app_environments::environment_id,
-            ))
-            .load(c))
-    })?;
+    let app_components: Vec<(i64, i64, i64)> =
+        for_ids!(&app_ids, app_components::app_id, |filter| {
+            direct!(conn, |c| app_components::table
+                .filter(filter)
+                .select((
+                    app_components::id,
+                    app_components::app_id,
+                    app_components::component_id,
+                ))
+                .load(c))
+        })?;
+    let app_environments: Vec<(i64, i64, i64)> =
+        for_ids!(&app_ids, app_environments::app_id, |filter| {
+            direct!(conn, |c| app_environments::table
+                .filter(filter)
+                .select((
+                    app_environments::id,
+                    app_environments::app_id,
+                    app_environments::environment_id,
+                ))
+                .load(c))
+        })?;
     let link = |links: &[(i64, i64, i64)], app: i64, other: i64| {
         links
             .iter()
