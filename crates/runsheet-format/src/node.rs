@@ -72,10 +72,20 @@ impl Record {
         Record::default()
     }
 
-    /// Adds a field; `None` becomes a null. Setting a key again replaces its value in place, so a
-    /// JSON object never carries a key twice.
+    /// An empty record with room for `fields` fields.
+    pub fn with_capacity(fields: usize) -> Record {
+        Record {
+            fields: Vec::with_capacity(fields),
+        }
+    }
+
+    /// Adds a field; `None` becomes a null. The builder's keys are literals, each written once
+    /// (checked in debug builds): looking for the key first, as [`Record::push`] does, was
+    /// 3% of a step list's time.
     pub fn field(mut self, key: impl Into<Name>, value: impl Into<Node>) -> Record {
-        self.push(key, value);
+        let key = key.into();
+        debug_assert!(self.get(&key).is_none(), "field {key} set twice");
+        self.fields.push((key, value.into()));
         self
     }
 
@@ -88,7 +98,9 @@ impl Record {
         }
     }
 
-    /// [`Record::field`] for a record being built in place.
+    /// Adds a field to a record being built in place. Setting a key again replaces its value
+    /// in place, so a JSON object never carries a key twice (keys from data, such as property
+    /// names, may repeat).
     pub fn push(&mut self, key: impl Into<Name>, value: impl Into<Node>) {
         let key = key.into();
         let value = value.into();
@@ -230,9 +242,20 @@ mod tests {
 
     #[test]
     fn setting_a_key_again_replaces_in_place() {
-        let record = Record::new().field("a", 1).field("b", 2).field("a", 3);
+        let mut record = Record::new().field("a", 1).field("b", 2);
+        record.push("a", 3);
         let fields: Vec<(&str, &Node)> = record.fields().collect();
         assert_eq!(fields, [("a", &Node::Int(3)), ("b", &Node::Int(2))]);
+        let from_data: Record = [("x", 1), ("y", 2), ("x", 3)].into_iter().collect();
+        assert_eq!(from_data.len(), 2);
+        assert_eq!(from_data.get("x"), Some(&Node::Int(3)));
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "field a set twice")]
+    fn the_builder_refuses_a_key_twice() {
+        let _ = Record::new().field("a", 1).field("a", 2);
     }
 
     #[test]

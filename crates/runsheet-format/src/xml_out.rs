@@ -4,7 +4,7 @@
 //! Hand-written rather than quick-xml's `Writer` because its indenting puts the end tag of an
 //! empty element on its own line, and Rails wrote `<stderr nil="true"></stderr>`.
 
-use crate::xml_text::escape_text;
+use crate::xml_text::push_escaped_text;
 
 /// Attributes are always our own constants (`type="integer"`, `nil="true"`), never input, so
 /// their values need no escaping.
@@ -43,7 +43,7 @@ impl XmlOut {
     pub(crate) fn leaf(&mut self, depth: usize, name: &str, attributes: Attributes, text: &str) {
         self.start_tag(depth, name, attributes);
         self.buf.push('>');
-        self.buf.push_str(&escape_text(text));
+        push_escaped_text(&mut self.buf, text);
         self.end_tag(name);
     }
 

@@ -1,15 +1,23 @@
 //! Escaping character data for the XML we write.
 
-/// `text` as XML character data: `&`, `<` and `>` escaped as Rails' Builder escaped them (quotes
-/// need no escaping outside attributes), and a carriage return written as `&#13;` so that a
-/// parser's line-end normalisation does not turn it into a newline.
+/// [`push_escaped_text`] into a new string.
+#[cfg(test)]
+pub(crate) fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_escaped_text(&mut out, text);
+    out
+}
+
+/// `text` as XML character data, written at the end of `out`: `&`, `<` and `>` escaped as
+/// Rails' Builder escaped them (quotes need no escaping outside attributes), and a carriage
+/// return written as `&#13;` so that a parser's line-end normalisation does not turn it into
+/// a newline.
 ///
 /// Characters XML 1.0 does not allow at all (control characters other than tab, newline and
 /// carriage return, and U+FFFE/U+FFFF) are replaced with U+FFFD REPLACEMENT CHARACTER rather than
 /// dropped, so a reader can see that something was there; they cannot even be written as
 /// character references, and letting them through would make the whole document ill-formed.
-pub(crate) fn escape_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+pub(crate) fn push_escaped_text(out: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -20,7 +28,6 @@ pub(crate) fn escape_text(text: &str) -> String {
             _ => out.push('\u{FFFD}'),
         }
     }
-    out
 }
 
 /// XML 1.0's Char production; surrogates cannot occur in a Rust string.

@@ -9,7 +9,6 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, Responder};
 use futures_util::stream::LocalBoxStream;
 use futures_util::Stream;
 use runsheet_format::{to_json, to_xml, Format, Node, RenderOptions};
-use sha2::{Digest, Sha256};
 
 pub struct ApiResponse {
     status: StatusCode,
@@ -133,10 +132,13 @@ fn content_type(response: &mut HttpResponseBuilder, format: Option<Format>) {
     }
 }
 
-/// A strong validator from the body itself, like Rails' `Rack::ETag`.
+/// A strong validator from the body itself, like Rails' `Rack::ETag` (an MD5 there).
+///
+/// A 128-bit XXH3 of the body: a tag only has to change when the body does, and SHA-256
+/// of a 50-step list (140 KB) was 4% of its time (docs/benchmarks.md); XXH3 reads it about
+/// ten times faster.
 fn etag(body: &[u8]) -> String {
-    let digest = Sha256::digest(body);
-    format!("\"{}\"", hex::encode(&digest[..16]))
+    format!("\"{:032x}\"", xxhash_rust::xxh3::xxh3_128(body))
 }
 
 /// `If-None-Match`: a list of tags or `*`; weak tags match by their value (RFC 9110 13.1.2).
@@ -156,6 +158,7 @@ mod tests {
         assert_eq!(etag(b"a"), etag(b"a"));
         assert_ne!(etag(b"a"), etag(b"b"));
         assert!(etag(b"a").starts_with('"') && etag(b"a").ends_with('"'));
+        assert_eq!(etag(b"").len(), 34, "32 hex digits in quotes");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
 use crate::sql::{in_range, load_window, lower, one_of, Backend};
+use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -28,15 +29,20 @@ struct JobRunRow {
     results_path: Option<String>,
     stdout: Option<String>,
     stderr: Option<String>,
+    #[diesel(deserialize_as = OptStamp)]
     started_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = OptStamp)]
     finished_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     updated_at: NaiveDateTime,
     /// The queue's bookkeeping (which runner holds the run, and when it last said so): not
     /// part of a job run's representation.
     #[allow(dead_code)]
     runner_id: Option<String>,
     #[allow(dead_code)]
+    #[diesel(deserialize_as = OptStamp)]
     heartbeat_at: Option<NaiveDateTime>,
 }
 

@@ -7,7 +7,8 @@ use runsheet_core::step::{InstalledComponentRef, NamedRef, Owner, ServerRef, Ste
 pub fn step(record: &StepRecord, options: &RenderOptions) -> Node {
     let s = &record.step;
     let f = &s.fields;
-    let mut out = Record::new()
+    // 42 attributes, number, property_values, all_servers and up to 10 nested records.
+    let mut out = Record::with_capacity(56)
         .field("aasm_state", s.aasm_state.as_str())
         .field("category_id", f.category_id)
         .field("change_request_id", f.change_request_id)

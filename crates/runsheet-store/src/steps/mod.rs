@@ -9,6 +9,7 @@ use crate::schema::{
     users, work_tasks,
 };
 use crate::sql::{direct, in_range, load_window, one_of, IN_CHUNK};
+use crate::stamp::{OptStamp, Stamp};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -68,17 +69,24 @@ struct StepRow {
     runtime_phase_id: Option<i64>,
     should_execute: bool,
     execute_anytime: bool,
+    #[diesel(deserialize_as = OptStamp)]
     start_by: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = OptStamp)]
     complete_by: Option<NaiveDateTime>,
     category_id: Option<i64>,
     work_task_id: Option<i64>,
     location_detail: Option<String>,
     estimate: Option<i64>,
     different_level_from_previous: bool,
+    #[diesel(deserialize_as = OptStamp)]
     ready_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = OptStamp)]
     work_started_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = OptStamp)]
     work_finished_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     updated_at: NaiveDateTime,
 }
 

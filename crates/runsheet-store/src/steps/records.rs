@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::schema::server_environments;
+use crate::stamp::Stamp;
 
 /// The distinct ids, sorted.
 pub(super) fn distinct(ids: &[i64]) -> Vec<i64> {
@@ -63,8 +64,8 @@ pub(super) type ServerCols = (
     Option<String>,
     Option<i64>,
     Option<i64>,
-    NaiveDateTime,
-    NaiveDateTime,
+    Stamp,
+    Stamp,
     Option<String>,
 );
 
@@ -98,8 +99,8 @@ pub(super) fn server_ref(c: ServerCols) -> ServerRef {
         description: c.2,
         parent_id: c.3,
         server_level_id: c.4,
-        created_at: c.5,
-        updated_at: c.6,
+        created_at: c.5.into(),
+        updated_at: c.6.into(),
         server_level_name: c.7,
     }
 }
@@ -291,16 +292,9 @@ pub(super) fn load_records(
         .collect())
 }
 
-pub(super) type AppCols = (
-    i64,
-    String,
-    Option<String>,
-    bool,
-    NaiveDateTime,
-    NaiveDateTime,
-);
-pub(super) type ComponentCols = (i64, String, bool, NaiveDateTime, NaiveDateTime);
-pub(super) type EnvironmentCols = (i64, String, String, bool, NaiveDateTime, NaiveDateTime);
+pub(super) type AppCols = (i64, String, Option<String>, bool, Stamp, Stamp);
+pub(super) type ComponentCols = (i64, String, bool, Stamp, Stamp);
+pub(super) type EnvironmentCols = (i64, String, String, bool, Stamp, Stamp);
 
 /// Installed components with their app, component and environment (one query), and the
 /// ids of the app's component and environment links (one query each).
@@ -384,23 +378,23 @@ pub(super) fn load_installed_components(
                     name: a.1,
                     app_version: a.2,
                     active: a.3,
-                    created_at: a.4,
-                    updated_at: a.5,
+                    created_at: a.4.into(),
+                    updated_at: a.5.into(),
                 },
                 component: ComponentRef {
                     id: c.0,
                     name: c.1,
                     active: c.2,
-                    created_at: c.3,
-                    updated_at: c.4,
+                    created_at: c.3.into(),
+                    updated_at: c.4.into(),
                 },
                 environment: EnvironmentRef {
                     id: e.0,
                     name: e.1,
                     deployment_policy: e.2,
                     active: e.3,
-                    created_at: e.4,
-                    updated_at: e.5,
+                    created_at: e.4.into(),
+                    updated_at: e.5.into(),
                 },
             };
             (id, r)
