@@ -17,8 +17,8 @@ use runsheet_core::errors::messages;
 use runsheet_core::paging::Window;
 use runsheet_core::request_state::{RequestEvent, RequestState};
 use runsheet_core::step::{
-    number, AppRef, ComponentRef, EnvironmentRef, InstalledComponentRef, NamedRef, Owner,
-    ParentRef, RequestRef, ServerRef, Step, StepChanges, StepFields, StepFilter, StepRecord,
+    number, AppRef, ComponentRef, EnvironmentRef, InstalledComponentRef, ServerRef, Step,
+    StepChanges, StepFields, StepFilter, StepRecord,
 };
 use runsheet_core::step_state::{StepEvent, StepState};
 use runsheet_core::transition::{Machine, TransitionError};
@@ -26,6 +26,7 @@ use runsheet_core::{time, Errors};
 use std::collections::HashMap;
 
 mod events;
+mod names;
 mod positions;
 mod records;
 mod references;

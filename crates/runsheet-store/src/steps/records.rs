@@ -1,5 +1,6 @@
 //! Loading what steps show (owners, scripts, servers, ...) for a whole list at once.
 
+use super::names::{self, Names};
 use super::*;
 use crate::schema::server_environments;
 use crate::stamp::Stamp;
@@ -40,22 +41,6 @@ pub(super) use for_ids;
 
 pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -> Vec<i64> {
     rows.iter().filter_map(pick).collect()
-}
-
-/// `{id, name}` records of one table for the ids the steps name.
-macro_rules! named {
-    ($conn:expr, $rows:expr, $field:ident, $table:ident) => {{
-        let ids = ids_of($rows, |r| r.$field);
-        for_ids!(&ids, $table::id, |filter| {
-            direct!($conn, |c| $table::table
-                .filter(filter)
-                .select(($table::id, $table::name))
-                .load::<(i64, String)>(c))
-        })?
-        .into_iter()
-        .map(|(id, name)| (id, NamedRef { id, name }))
-        .collect::<HashMap<i64, NamedRef>>()
-    }};
 }
 
 pub(super) type ServerCols = (
@@ -106,77 +91,25 @@ pub(super) fn server_ref(c: ServerCols) -> ServerRef {
 }
 
 /// Everything the steps show, for all of them at once: one query per kind of record
-/// (with all the ids bound as one list), never one per step.
+/// (with all the ids bound as one list), never one per step; the names of what they refer
+/// to in one query ([`names`]).
 pub(super) fn load_records(
     conn: &mut AnyConnection,
     rows: Vec<StepRow>,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let scripts = named!(conn, &rows, script_id, scripts);
-    let work_tasks = named!(conn, &rows, work_task_id, work_tasks);
-    let phases = named!(conn, &rows, phase_id, phases);
-    let runtime_phases = named!(conn, &rows, runtime_phase_id, runtime_phases);
-    let categories = named!(conn, &rows, category_id, categories);
-    let components = named!(conn, &rows, component_id, components);
-
-    let owner_of = |kind: &str| {
-        ids_of(&rows, |r| {
-            r.owner_id.filter(|_| r.owner_type.as_deref() == Some(kind))
-        })
-    };
-    let (user_ids, group_ids) = (owner_of("User"), owner_of("Group"));
-    let users: HashMap<i64, Owner> = for_ids!(&user_ids, users::id, |filter| {
-        direct!(conn, |c| users::table
+    let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut names: HashMap<i64, Names> = for_ids!(&step_ids, steps::id, |filter| {
+        direct!(conn, |c| steps::table
             .filter(filter)
-            .select((users::id, users::login, users::email))
-            .load::<(i64, String, String)>(c))
+            .select(names::columns())
+            .load::<Names>(c))
     })?
     .into_iter()
-    .map(|(id, login, email)| (id, Owner::User { id, login, email }))
+    .map(|n| (n.step_id, n))
     .collect();
-    let groups: HashMap<i64, Owner> = for_ids!(&group_ids, groups::id, |filter| {
-        direct!(conn, |c| groups::table
-            .filter(filter)
-            .select((groups::id, groups::name, groups::email))
-            .load::<(i64, String, Option<String>)>(c))
-    })?
-    .into_iter()
-    .map(|(id, name, email)| (id, Owner::Group { id, name, email }))
-    .collect();
-
-    let requests: HashMap<i64, RequestRef> =
-        for_ids!(&ids_of(&rows, |r| r.request_id), requests::id, |filter| {
-            direct!(conn, |c| requests::table
-                .filter(filter)
-                .select((requests::id, requests::name, requests::aasm_state))
-                .load::<(i64, Option<String>, String)>(c))
-        })?
-        .into_iter()
-        .map(|(id, name, aasm_state)| {
-            (
-                id,
-                RequestRef {
-                    id,
-                    name,
-                    aasm_state,
-                },
-            )
-        })
-        .collect();
-
-    let parents: HashMap<i64, ParentRef> =
-        for_ids!(&ids_of(&rows, |r| r.parent_id), steps::id, |filter| {
-            direct!(conn, |c| steps::table
-                .filter(filter)
-                .select((steps::id, steps::name, steps::position))
-                .load::<(i64, Option<String>, i64)>(c))
-        })?
-        .into_iter()
-        .map(|(id, name, position)| (id, ParentRef { id, name, position }))
-        .collect();
 
     let installed = load_installed_components(conn, &ids_of(&rows, |r| r.installed_component_id))?;
 
-    let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let property_values: Vec<(i64, String, Option<String>)> =
         for_ids!(&step_ids, step_property_values::step_id, |filter| {
             direct!(conn, |c| step_property_values::table
@@ -249,24 +182,18 @@ pub(super) fn load_records(
     for (ic, cols) in available {
         available_of.entry(ic).or_default().push(server_ref(cols));
     }
-    let pick =
-        |map: &HashMap<i64, NamedRef>, id: Option<i64>| id.and_then(|i| map.get(&i).cloned());
     Ok(rows
         .into_iter()
         .map(|r| {
-            let parent = r.parent_id.and_then(|p| parents.get(&p).cloned());
-            let owner = match r.owner_type.as_deref() {
-                Some("User") => r.owner_id.and_then(|i| users.get(&i).cloned()),
-                Some("Group") => r.owner_id.and_then(|i| groups.get(&i).cloned()),
-                _ => None,
-            };
+            // A step read after its names (none in one transaction) gets none.
+            let n = names.remove(&r.id).unwrap_or_default();
             let mut servers_in = |role: &str| {
                 selected_of
                     .remove(&(r.id, role.to_string()))
                     .unwrap_or_default()
             };
             StepRecord {
-                number: number(r.position, parent.as_ref().map(|p| p.position)),
+                number: number(r.position, n.parent.as_ref().map(|p| p.position)),
                 property_values: values_of.remove(&r.id).unwrap_or_default(),
                 target_servers: servers_in("target"),
                 alternate_servers: servers_in("alternate"),
@@ -274,18 +201,18 @@ pub(super) fn load_records(
                     .installed_component_id
                     .and_then(|ic| available_of.get(&ic).cloned())
                     .unwrap_or_default(),
-                owner,
-                script: pick(&scripts, r.script_id),
-                work_task: pick(&work_tasks, r.work_task_id),
-                phase: pick(&phases, r.phase_id),
-                runtime_phase: pick(&runtime_phases, r.runtime_phase_id),
+                owner: n.owner,
+                script: n.script,
+                work_task: n.work_task,
+                phase: n.phase,
+                runtime_phase: n.runtime_phase,
                 installed_component: r
                     .installed_component_id
                     .and_then(|i| installed.get(&i).cloned()),
-                component: pick(&components, r.component_id),
-                request: r.request_id.and_then(|i| requests.get(&i).cloned()),
-                category: pick(&categories, r.category_id),
-                parent,
+                component: n.component,
+                request: n.request,
+                category: n.category,
+                parent: n.parent,
                 step: r.into(),
             }
         })
