@@ -3,10 +3,9 @@
 
 use crate::error::StoreError;
 use crate::schema::{
-    app_components, app_environments, apps, categories, components, environments, groups,
-    installed_component_servers, installed_components, phases, procedures, properties, requests,
-    runtime_phases, scripts, server_levels, servers, step_property_values, step_servers, steps,
-    users, work_tasks,
+    apps, categories, components, environments, groups, installed_component_servers,
+    installed_components, phases, procedures, properties, requests, runtime_phases, scripts,
+    server_levels, servers, step_property_values, step_servers, steps, users, work_tasks,
 };
 use crate::sql::{direct, in_range, load_window, one_of, IN_CHUNK};
 use crate::stamp::{OptStamp, Stamp};

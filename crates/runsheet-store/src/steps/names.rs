@@ -15,7 +15,8 @@ use runsheet_core::step::{NamedRef, Owner, ParentRef, RequestRef};
 
 use crate::schema::steps;
 
-/// One column of [`columns`]: a scalar subquery correlated with `steps`.
+/// A column that is a fixed scalar subquery, correlated with the tables of the statement it
+/// is selected in (its SQL names them; the types do not check that).
 macro_rules! scalar {
     ($($name:ident: $sql_type:ty = $sql:literal;)*) => {$(
         #[derive(Debug, Clone, Copy, QueryId)]
@@ -32,9 +33,9 @@ macro_rules! scalar {
             }
         }
 
-        impl AppearsOnTable<steps::table> for $name {}
+        impl<QS> AppearsOnTable<QS> for $name {}
 
-        impl SelectableExpression<steps::table> for $name {}
+        impl<QS> SelectableExpression<QS> for $name {}
 
         impl<GB> ValidGrouping<GB> for $name {
             type IsAggregate = diesel::expression::is_aggregate::Never;
@@ -63,6 +64,15 @@ scalar! {
         "SELECT aasm_state FROM requests WHERE requests.id = steps.request_id";
     ParentName: Nullable<Text> = "SELECT p.name FROM steps p WHERE p.id = steps.parent_id";
     ParentPosition: Nullable<BigInt> = "SELECT p.position FROM steps p WHERE p.id = steps.parent_id";
+}
+
+// The links of an installed component's app to its component and environment (unique pairs),
+// selected with `installed_components` joined to `apps`, `components` and `environments`.
+scalar! {
+    AppComponentLink: Nullable<BigInt> = "SELECT l.id FROM app_components l \
+        WHERE l.app_id = apps.id AND l.component_id = components.id";
+    AppEnvironmentLink: Nullable<BigInt> = "SELECT l.id FROM app_environments l \
+        WHERE l.app_id = apps.id AND l.environment_id = environments.id";
 }
 
 /// The columns [`Names`] is read from.

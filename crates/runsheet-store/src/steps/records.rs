@@ -223,13 +223,14 @@ pub(super) type AppCols = (i64, String, Option<String>, bool, Stamp, Stamp);
 pub(super) type ComponentCols = (i64, String, bool, Stamp, Stamp);
 pub(super) type EnvironmentCols = (i64, String, String, bool, Stamp, Stamp);
 
-/// Installed components with their app, component and environment (one query), and the
-/// ids of the app's component and environment links (one query each).
+/// Installed components with their app, component and environment, and the ids of the app's
+/// links to that component and environment, in one query.
 pub(super) fn load_installed_components(
     conn: &mut AnyConnection,
     ids: &[i64],
 ) -> Result<HashMap<i64, InstalledComponentRef>, StoreError> {
-    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols)> =
+    type Links = (Option<i64>, Option<i64>);
+    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols, Links)> =
         for_ids!(ids, installed_components::id, |filter| {
             direct!(conn, |c| installed_components::table
                 .inner_join(apps::table)
@@ -261,45 +262,17 @@ pub(super) fn load_installed_components(
                         environments::created_at,
                         environments::updated_at,
                     ),
+                    (names::AppComponentLink, names::AppEnvironmentLink),
                 ))
                 .load(c))
         })?;
-    let app_ids: Vec<i64> = rows.iter().map(|(_, a, _, _)| a.0).collect();
-    let app_components: Vec<(i64, i64, i64)> =
-        for_ids!(&app_ids, app_components::app_id, |filter| {
-            direct!(conn, |c| app_components::table
-                .filter(filter)
-                .select((
-                    app_components::id,
-                    app_components::app_id,
-                    app_components::component_id,
-                ))
-                .load(c))
-        })?;
-    let app_environments: Vec<(i64, i64, i64)> =
-        for_ids!(&app_ids, app_environments::app_id, |filter| {
-            direct!(conn, |c| app_environments::table
-                .filter(filter)
-                .select((
-                    app_environments::id,
-                    app_environments::app_id,
-                    app_environments::environment_id,
-                ))
-                .load(c))
-        })?;
-    let link = |links: &[(i64, i64, i64)], app: i64, other: i64| {
-        links
-            .iter()
-            .find(|(_, a, o)| *a == app && *o == other)
-            .map(|(id, _, _)| *id)
-    };
     Ok(rows
         .into_iter()
-        .map(|(id, a, c, e)| {
+        .map(|(id, a, c, e, (component_link, environment_link))| {
             let r = InstalledComponentRef {
                 id,
-                application_component_id: link(&app_components, a.0, c.0),
-                application_environment_id: link(&app_environments, a.0, e.0),
+                application_component_id: component_link,
+                application_environment_id: environment_link,
                 app: AppRef {
                     id: a.0,
                     name: a.1,
