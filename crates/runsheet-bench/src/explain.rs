@@ -136,7 +136,7 @@ pub fn explain(conn: &mut AnyConnection, request_id: i64, owner_id: i64) -> anyh
 
 /// The statement without its column list, and long `IN (?, ?, ...)` lists cut short.
 fn abbreviate(sql: &str) -> String {
-    let mut text = match (sql.find("SELECT "), sql.find(" FROM ")) {
+    let mut text = match (sql.find("SELECT "), top_level_from(sql)) {
         (Some(0), Some(from)) if from > 80 => format!("SELECT ...{}", &sql[from..]),
         _ => sql.to_string(),
     };
@@ -148,6 +148,21 @@ fn abbreviate(sql: &str) -> String {
         text.replace_range(start..=start + len, &format!("(? x {count})"));
     }
     text
+}
+
+/// Where the statement's own ` FROM ` is: the first outside parentheses, so that scalar
+/// subqueries in the column list stay in the part left out.
+fn top_level_from(sql: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (at, c) in sql.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ' ' if depth == 0 && sql[at..].starts_with(" FROM ") => return Some(at),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn shorten(binds: &str) -> String {
@@ -285,6 +300,11 @@ mod tests {
             abbreviate(&sql),
             "SELECT ... FROM t WHERE (t.id IN (? x 5)) AND x IN (?, ?)"
         );
+        let sql = format!(
+            "SELECT t.id, {}(SELECT name FROM u WHERE u.id = t.u_id) FROM t WHERE t.id = ?",
+            "t.a, ".repeat(30)
+        );
+        assert_eq!(abbreviate(&sql), "SELECT ... FROM t WHERE t.id = ?");
     }
 
     #[test]

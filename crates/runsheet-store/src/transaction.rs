@@ -38,8 +38,8 @@ where
 /// Runs `work`, which only reads, as one read of the database.
 ///
 /// On SQLite that is a deferred transaction: every statement sees the same snapshot, and the
-/// WAL's shared lock is taken once instead of once per statement (a step's show runs about
-/// fifteen). On PostgreSQL each statement runs on its own: a snapshot there would cost two more
+/// WAL's shared lock is taken once instead of once per statement (a step's show runs six
+/// between them). On PostgreSQL each statement runs on its own: a snapshot there would cost two more
 /// round trips (`BEGIN`, `COMMIT`) for every read.
 pub fn read<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where

@@ -3,8 +3,10 @@
 //!
 //! They were ten statements, one per table, and each statement costs a step's show more
 //! than the index lookup it makes (a prepared statement taken from the cache, bound, stepped
-//! and reset; on PostgreSQL a round trip): docs/benchmarks.md, ninth round. Each column is a
-//! fixed piece of SQL with a static query id, so the statement stays prepared.
+//! and reset; on PostgreSQL a round trip): docs/benchmarks.md, 9 under "What the profiles
+//! showed". Each column is a fixed piece of SQL with a static query id, so the statement
+//! stays prepared; a wide join of the same tables made PostgreSQL plan it anew on every run
+//! (8 there).
 
 use diesel::backend::Backend;
 use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};

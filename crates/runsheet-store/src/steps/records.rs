@@ -130,7 +130,7 @@ pub(super) fn load_records(
                 .inner_join(servers::table.left_join(server_levels::table))
                 .filter(filter)
                 .order((step_servers::step_id, servers::name))
-                .select((step_servers::step_id, step_servers::role, server_columns(),))
+                .select((step_servers::step_id, step_servers::role, server_columns()))
                 .load(c))
         })?;
 
@@ -185,7 +185,8 @@ pub(super) fn load_records(
     Ok(rows
         .into_iter()
         .map(|r| {
-            // A step read after its names (none in one transaction) gets none.
+            // Read in the same snapshot as the rows on SQLite; on PostgreSQL a step deleted
+            // in between shows no names rather than failing.
             let n = names.remove(&r.id).unwrap_or_default();
             let mut servers_in = |role: &str| {
                 selected_of
