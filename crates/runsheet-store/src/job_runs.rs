@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{in_range, load_window, lower, one_of, Backend};
+use crate::sql::{direct, for_ids, in_range, load_window, lower, one_of, Backend};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -169,9 +169,7 @@ pub fn find_run(conn: &mut AnyConnection, id: i64) -> Result<JobRun, StoreError>
 }
 
 fn find_row(conn: &mut AnyConnection, id: i64) -> Result<JobRunRow, StoreError> {
-    job_runs::table
-        .find(id)
-        .first(conn)
+    direct!(conn, |c| job_runs::table.find(id).first(c))
         .optional()?
         .ok_or(StoreError::NotFound)
 }
@@ -189,15 +187,11 @@ fn with_steps(
         Option<String>,
         Option<String>,
     );
-    let mut ids: Vec<i64> = rows.iter().filter_map(|r| r.step_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let loaded: Vec<StepRow> = if ids.is_empty() {
-        Vec::new()
-    } else {
-        steps::table
+    let ids: Vec<i64> = rows.iter().filter_map(|r| r.step_id).collect();
+    let loaded: Vec<StepRow> = for_ids!(&ids, steps::id, |filter| {
+        direct!(conn, |c| steps::table
             .left_join(requests::table)
-            .filter(one_of(steps::id, ids))
+            .filter(filter)
             .select((
                 steps::id,
                 steps::name,
@@ -206,8 +200,8 @@ fn with_steps(
                 requests::name.nullable(),
                 requests::aasm_state.nullable(),
             ))
-            .load(conn)?
-    };
+            .load(c))
+    })?;
     let found: HashMap<i64, JobRunStep> = loaded
         .into_iter()
         .map(

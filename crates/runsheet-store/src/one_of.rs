@@ -273,6 +273,52 @@ mod tests {
         }
     }
 
+    /// `one_of_query`: rows whose column is among what a subquery selects, also in an `OR`
+    /// (as `requests::steps_of_requests!` uses it), on both backends.
+    #[test]
+    fn one_of_query_finds_what_the_subquery_selects() {
+        use super::one_of_query;
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            let backend = db.backend_name();
+            let parent = fixtures::server(&mut conn, "parent").unwrap();
+            let other_parent = fixtures::server(&mut conn, "other parent").unwrap();
+            let child = fixtures::server(&mut conn, "child").unwrap();
+            let stranger = fixtures::server(&mut conn, "stranger").unwrap();
+            let lonely = fixtures::server(&mut conn, "lonely").unwrap();
+            for (id, parent_id) in [(child, parent), (stranger, other_parent)] {
+                diesel::update(servers::table.find(id))
+                    .set(servers::parent_id.eq(parent_id))
+                    .execute(&mut conn)
+                    .unwrap();
+            }
+            let named_parent = || {
+                diesel::alias!(servers as parents: ParentServers);
+                parents
+                    .filter(parents.field(servers::name).eq("parent"))
+                    .select(parents.field(servers::id).nullable())
+            };
+            let mut found: Vec<i64> = servers::table
+                .filter(one_of_query(servers::parent_id, named_parent()))
+                .select(servers::id)
+                .load(&mut conn)
+                .unwrap();
+            assert_eq!(found, [child], "{backend}");
+            found = servers::table
+                .filter(
+                    servers::id
+                        .eq(lonely)
+                        .or(one_of_query(servers::parent_id, named_parent())),
+                )
+                .order(servers::id)
+                .select(servers::id)
+                .load(&mut conn)
+                .unwrap();
+            assert_eq!(found, [child, lonely], "{backend}");
+        }
+    }
+
     /// Counts the statements diesel prepares and keeps.
     struct Cached(std::sync::Arc<std::sync::atomic::AtomicUsize>);
 

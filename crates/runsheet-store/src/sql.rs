@@ -105,6 +105,40 @@ pub(crate) use in_range;
 
 pub(crate) use crate::one_of::{one_of, one_of_query};
 
+/// The distinct ids, sorted.
+pub(crate) fn distinct(ids: &[i64]) -> Vec<i64> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Runs `$query` once for the distinct `$ids`, with `$filter` their condition on
+/// `$column`, and not at all when there are none (an empty `Vec`).
+///
+/// One id (every lookup of a step's show) is `$column = ?`; more are [`one_of`], one
+/// prepared statement whatever their number. SQLite copies the list of `one_of` into a
+/// temporary b-tree before it looks the rows up, which cost a show about 10% when all its
+/// ten lookups went that way (docs/benchmarks.md, 9). `$query` is compiled once for each form.
+macro_rules! for_ids {
+    ($ids:expr, $column:expr, |$filter:ident| $query:expr) => {{
+        let ids = $crate::sql::distinct($ids);
+        let rows: Result<Vec<_>, $crate::error::StoreError> = match ids.as_slice() {
+            [] => Ok(Vec::new()),
+            [id] => {
+                let $filter = $column.eq(*id);
+                $query.map_err($crate::error::StoreError::from)
+            }
+            _ => {
+                let $filter = $crate::sql::one_of($column, ids);
+                $query.map_err($crate::error::StoreError::from)
+            }
+        };
+        rows
+    }};
+}
+pub(crate) use for_ids;
+
 /// Runs `$run` on the connection's own backend instead of through diesel's
 /// `MultiConnection`, which writes the whole SQL out again on every run just to collect the
 /// binds (12% of a step's show in the benchmark's profile). The query is written once and

@@ -148,6 +148,29 @@ mod tests {
         assert_eq!(time.nanosecond(), 123_000);
     }
 
+    /// Through a real SQLite connection: the fast path, diesel's parser for another layout,
+    /// and NULL.
+    #[test]
+    fn reads_what_sqlite_holds() {
+        use diesel::dsl::sql;
+        use diesel::prelude::*;
+        let mut conn = diesel::SqliteConnection::establish(":memory:").expect("in memory");
+        let mut read = |literal: &str| -> NaiveDateTime {
+            diesel::select(sql::<Timestamp>(literal))
+                .get_result::<Stamp>(&mut conn)
+                .expect(literal)
+                .into()
+        };
+        let expected = chrono("2012-09-04 15:34:44.5").expect("a time");
+        assert_eq!(read("'2012-09-04 15:34:44.5'"), expected);
+        assert_eq!(read("'2012-09-04T15:34:44.5Z'"), expected);
+        let null: Option<NaiveDateTime> = diesel::select(sql::<Nullable<Timestamp>>("NULL"))
+            .get_result::<OptStamp>(&mut conn)
+            .expect("NULL")
+            .into();
+        assert_eq!(null, None);
+    }
+
     #[test]
     fn leaves_anything_else_to_diesel() {
         for text in [

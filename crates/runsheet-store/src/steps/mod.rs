@@ -7,7 +7,7 @@ use crate::schema::{
     installed_components, phases, procedures, properties, requests, runtime_phases, scripts,
     server_levels, servers, step_property_values, step_servers, steps, users, work_tasks,
 };
-use crate::sql::{direct, in_range, load_window, one_of, IN_CHUNK};
+use crate::sql::{direct, for_ids, in_range, load_window, one_of, IN_CHUNK};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;

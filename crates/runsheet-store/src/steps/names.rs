@@ -15,7 +15,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::{QueryResult, Queryable};
 use runsheet_core::step::{NamedRef, Owner, ParentRef, RequestRef};
 
-use crate::schema::steps;
+use super::StepRow;
 
 /// A column that is a fixed scalar subquery, correlated with the tables of the statement it
 /// is selected in (its SQL names them; the types do not check that).
@@ -77,63 +77,30 @@ scalar! {
         WHERE l.app_id = apps.id AND l.environment_id = environments.id";
 }
 
-/// The columns [`Names`] is read from.
-type Columns = (
-    steps::id,
-    steps::script_id,
-    steps::work_task_id,
-    steps::phase_id,
-    steps::runtime_phase_id,
-    steps::category_id,
-    steps::component_id,
-    steps::owner_id,
-    steps::request_id,
-    steps::parent_id,
-    (Script, WorkTask, Phase, RuntimePhase, Category, Component),
-    (UserLogin, UserEmail, GroupName, GroupEmail),
-    (RequestName, RequestState, ParentName, ParentPosition),
-);
-
-/// What [`Names`] is read from: the step's id and references, then the subqueries.
-pub(super) fn columns() -> Columns {
-    (
-        steps::id,
-        steps::script_id,
-        steps::work_task_id,
-        steps::phase_id,
-        steps::runtime_phase_id,
-        steps::category_id,
-        steps::component_id,
-        steps::owner_id,
-        steps::request_id,
-        steps::parent_id,
-        (Script, WorkTask, Phase, RuntimePhase, Category, Component),
-        (UserLogin, UserEmail, GroupName, GroupEmail),
-        (RequestName, RequestState, ParentName, ParentPosition),
-    )
-}
-
-type Catalog = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-type Owners = (
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-type Family = (Option<String>, Option<String>, Option<String>, Option<i64>);
-
-/// A step's references, each with what it shows; `None` when the step has none, or names
-/// a record that is gone.
-#[derive(Debug, Clone, Default)]
+/// What the subqueries read for one step, selected with its id in the order of the fields:
+/// `steps::id`, then [`Script`] to [`ParentPosition`] as declared above. A subquery of a kind
+/// the step does not name (or of a row that is gone) is NULL.
+#[derive(Debug, Clone, Default, Queryable)]
 pub(super) struct Names {
     pub step_id: i64,
+    script: Option<String>,
+    work_task: Option<String>,
+    phase: Option<String>,
+    runtime_phase: Option<String>,
+    category: Option<String>,
+    component: Option<String>,
+    user_login: Option<String>,
+    user_email: Option<String>,
+    group_name: Option<String>,
+    group_email: Option<String>,
+    request_name: Option<String>,
+    request_state: Option<String>,
+    parent_name: Option<String>,
+    parent_position: Option<i64>,
+}
+
+/// A step's references with what it shows of each; `None` when it has none.
+pub(super) struct Refs {
     pub script: Option<NamedRef>,
     pub work_task: Option<NamedRef>,
     pub phase: Option<NamedRef>,
@@ -145,89 +112,49 @@ pub(super) struct Names {
     pub parent: Option<ParentRef>,
 }
 
-type Row = (
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    Catalog,
-    Owners,
-    Family,
-);
-
-impl<ST, DB> Queryable<ST, DB> for Names
-where
-    DB: Backend,
-    Row: diesel::deserialize::FromStaticSqlRow<ST, DB>,
-{
-    type Row = Row;
-
-    fn build(row: Row) -> diesel::deserialize::Result<Names> {
-        let (
-            step_id,
-            script,
-            work_task,
-            phase,
-            runtime_phase,
-            category,
-            component,
-            owner,
-            request,
-            parent,
-            catalog,
-            owners,
-            family,
-        ) = row;
-        let (
-            script_name,
-            work_task_name,
-            phase_name,
-            runtime_phase_name,
-            category_name,
-            component_name,
-        ) = catalog;
-        let (user_login, user_email, group_name, group_email) = owners;
-        let (request_name, request_state, parent_name, parent_position) = family;
+impl Names {
+    /// The references of `step` (its ids) with these names.
+    pub(super) fn refs(self, step: &StepRow) -> Refs {
         let named = |id: Option<i64>, name: Option<String>| {
             id.zip(name).map(|(id, name)| NamedRef { id, name })
         };
-        // The subqueries of the kind the step does not name are NULL.
-        let user = owner
-            .zip(user_login)
-            .zip(user_email)
+        let user = step
+            .owner_id
+            .zip(self.user_login)
+            .zip(self.user_email)
             .map(|((id, login), email)| Owner::User { id, login, email });
-        let group = owner.zip(group_name).map(|(id, name)| Owner::Group {
-            id,
-            name,
-            email: group_email,
-        });
-        Ok(Names {
-            step_id,
-            script: named(script, script_name),
-            work_task: named(work_task, work_task_name),
-            phase: named(phase, phase_name),
-            runtime_phase: named(runtime_phase, runtime_phase_name),
-            category: named(category, category_name),
-            component: named(component, component_name),
+        let group = step
+            .owner_id
+            .zip(self.group_name)
+            .map(|(id, name)| Owner::Group {
+                id,
+                name,
+                email: self.group_email,
+            });
+        Refs {
+            script: named(step.script_id, self.script),
+            work_task: named(step.work_task_id, self.work_task),
+            phase: named(step.phase_id, self.phase),
+            runtime_phase: named(step.runtime_phase_id, self.runtime_phase),
+            category: named(step.category_id, self.category),
+            component: named(step.component_id, self.component),
             owner: user.or(group),
-            request: request
-                .zip(request_state)
+            request: step
+                .request_id
+                .zip(self.request_state)
                 .map(|(id, aasm_state)| RequestRef {
                     id,
-                    name: request_name,
+                    name: self.request_name,
                     aasm_state,
                 }),
-            parent: parent.zip(parent_position).map(|(id, position)| ParentRef {
-                id,
-                name: parent_name,
-                position,
-            }),
-        })
+            parent: step
+                .parent_id
+                .zip(self.parent_position)
+                .map(|(id, position)| ParentRef {
+                    id,
+                    name: self.parent_name,
+                    position,
+                }),
+        }
     }
 }

@@ -5,40 +5,6 @@ use super::*;
 use crate::schema::server_environments;
 use crate::stamp::Stamp;
 
-/// The distinct ids, sorted.
-pub(super) fn distinct(ids: &[i64]) -> Vec<i64> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    ids
-}
-
-/// Runs `$query` once for the distinct `$ids`, with `$filter` their condition on
-/// `$column`, and not at all when there are none (an empty `Vec`).
-///
-/// One id (every lookup of a step's show) is `$column = ?`; more are [`one_of`], one
-/// prepared statement whatever their number. SQLite copies the list of `one_of` into a
-/// temporary b-tree before it looks the rows up, which cost a show about 10% when all its
-/// ten lookups went that way (docs/benchmarks.md). `$query` is compiled once for each form.
-macro_rules! for_ids {
-    ($ids:expr, $column:expr, |$filter:ident| $query:expr) => {{
-        let ids = $crate::steps::records::distinct($ids);
-        let rows: Result<Vec<_>, StoreError> = match ids.as_slice() {
-            [] => Ok(Vec::new()),
-            [id] => {
-                let $filter = $column.eq(*id);
-                $query.map_err(StoreError::from)
-            }
-            _ => {
-                let $filter = one_of($column, ids);
-                $query.map_err(StoreError::from)
-            }
-        };
-        rows
-    }};
-}
-pub(super) use for_ids;
-
 pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -> Vec<i64> {
     rows.iter().filter_map(pick).collect()
 }
@@ -101,7 +67,23 @@ pub(super) fn load_records(
     let mut names: HashMap<i64, Names> = for_ids!(&step_ids, steps::id, |filter| {
         direct!(conn, |c| steps::table
             .filter(filter)
-            .select(names::columns())
+            .select((
+                steps::id,
+                names::Script,
+                names::WorkTask,
+                names::Phase,
+                names::RuntimePhase,
+                names::Category,
+                names::Component,
+                names::UserLogin,
+                names::UserEmail,
+                names::GroupName,
+                names::GroupEmail,
+                names::RequestName,
+                names::RequestState,
+                names::ParentName,
+                names::ParentPosition,
+            ))
             .load::<Names>(c))
     })?
     .into_iter()
@@ -187,14 +169,14 @@ pub(super) fn load_records(
         .map(|r| {
             // Read in the same snapshot as the rows on SQLite; on PostgreSQL a step deleted
             // in between shows no names rather than failing.
-            let n = names.remove(&r.id).unwrap_or_default();
+            let refs = names.remove(&r.id).unwrap_or_default().refs(&r);
             let mut servers_in = |role: &str| {
                 selected_of
                     .remove(&(r.id, role.to_string()))
                     .unwrap_or_default()
             };
             StepRecord {
-                number: number(r.position, n.parent.as_ref().map(|p| p.position)),
+                number: number(r.position, refs.parent.as_ref().map(|p| p.position)),
                 property_values: values_of.remove(&r.id).unwrap_or_default(),
                 target_servers: servers_in("target"),
                 alternate_servers: servers_in("alternate"),
@@ -202,18 +184,18 @@ pub(super) fn load_records(
                     .installed_component_id
                     .and_then(|ic| available_of.get(&ic).cloned())
                     .unwrap_or_default(),
-                owner: n.owner,
-                script: n.script,
-                work_task: n.work_task,
-                phase: n.phase,
-                runtime_phase: n.runtime_phase,
+                owner: refs.owner,
+                script: refs.script,
+                work_task: refs.work_task,
+                phase: refs.phase,
+                runtime_phase: refs.runtime_phase,
                 installed_component: r
                     .installed_component_id
                     .and_then(|i| installed.get(&i).cloned()),
-                component: n.component,
-                request: n.request,
-                category: n.category,
-                parent: n.parent,
+                component: refs.component,
+                request: refs.request,
+                category: refs.category,
+                parent: refs.parent,
                 step: r.into(),
             }
         })
