@@ -4,6 +4,7 @@ use runsheet_core::Errors;
 
 use crate::json_render::to_json;
 use crate::node::{List, Record};
+use crate::out::Out;
 use crate::render_options::RenderOptions;
 use crate::xml_out::XmlOut;
 use crate::xml_render::to_xml;
@@ -23,17 +24,18 @@ pub fn errors_to_json(errors: &Errors) -> Vec<u8> {
 /// `Errors#to_xml` wrote them (an array rendered with `skip_types`, hence no `type="array"`).
 pub fn errors_to_xml(errors: &Errors) -> Vec<u8> {
     let messages = errors.full_messages();
-    let mut out = XmlOut::document();
+    let mut xml = XmlOut::document(chrono_tz::Tz::UTC);
     if messages.is_empty() {
-        out.empty(0, "errors", &[]);
+        xml.empty_element("errors");
     } else {
-        out.open(0, "errors", &[]);
-        for message in &messages {
-            out.leaf(1, "error", &[], message);
-        }
-        out.close(0, "errors");
+        let out: &mut dyn Out = &mut xml;
+        out.record("errors", |out| {
+            for message in &messages {
+                out.str("error", message);
+            }
+        });
     }
-    out.finish()
+    xml.finish()
 }
 
 /// `{"error":{"response":"Invalid API Key"}}`, the original's 403 body, used for every error that

@@ -3,79 +3,187 @@
 //! Written by hand rather than through `serde_json::Value` because the workspace's serde_json
 //! sorts object keys, and the original's field order is part of what we reproduce.
 
-use std::io::Write;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 
-use crate::node::Node;
+use crate::node::{Node, ScalarType};
+use crate::out::{push_int, Out};
 use crate::render_options::RenderOptions;
-use crate::timestamp::{format_date, format_time};
+use crate::timestamp::{push_date, push_time};
 
 /// The JSON text of `node`, compact, as the original sent it.
 pub fn to_json(node: &Node, options: &RenderOptions) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_node(&mut out, node, options);
-    out
+    let mut out = JsonOut::new(options.tz);
+    node.write(&mut out, "");
+    out.finish()
 }
 
-pub(crate) fn write_node(out: &mut Vec<u8>, node: &Node, options: &RenderOptions) {
-    match node {
-        Node::Null | Node::TypedNull(_) => out.extend_from_slice(b"null"),
-        Node::Str(text) | Node::Decimal(text) => write_string(out, text),
-        Node::Int(number) => {
-            // Writing into a Vec cannot fail.
-            let _ = write!(out, "{number}");
+/// JSON being written: keys, commas and brackets follow the calls.
+pub(crate) struct JsonOut {
+    buf: String,
+    tz: Tz,
+    /// Whether the next value is the first of its record or list: no comma before it.
+    first: bool,
+    /// For each record or list open, whether it is a list: a list's items have no keys.
+    lists: Vec<bool>,
+}
+
+impl JsonOut {
+    /// A document: one value, at the top without a key.
+    pub(crate) fn new(tz: Tz) -> JsonOut {
+        JsonOut {
+            buf: String::new(),
+            tz,
+            first: true,
+            lists: Vec::new(),
         }
-        Node::Bool(value) => out.extend_from_slice(if *value { b"true" } else { b"false" }),
-        Node::Float(number) => write_float(out, *number),
-        // Digits, signs, `-`, `:`, `T` and `Z`: nothing to escape.
-        Node::Date(date) => write_plain_string(out, &format_date(*date)),
-        Node::Time(time) => write_plain_string(out, &format_time(*time, options.tz)),
-        Node::Record(record) => {
-            out.push(b'{');
-            for (index, (key, value)) in record.fields().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                write_string(out, key);
-                out.push(b':');
-                write_node(out, value, options);
-            }
-            out.push(b'}');
+    }
+
+    /// Items of a list whose start is written elsewhere (a streamed chunk): `opening` is
+    /// the list's `[`, or the `,` after the chunk before.
+    pub(crate) fn list_items(tz: Tz, opening: char) -> JsonOut {
+        JsonOut {
+            buf: String::from(opening),
+            tz,
+            first: true,
+            lists: vec![true],
         }
-        Node::List(list) => {
-            out.push(b'[');
-            for (index, item) in list.items().iter().enumerate() {
-                if index > 0 {
-                    out.push(b',');
-                }
-                write_node(out, item, options);
-            }
-            out.push(b']');
+    }
+
+    pub(crate) fn finish(self) -> Vec<u8> {
+        self.buf.into_bytes()
+    }
+
+    /// What comes before a value: a comma after the one before, and its key in a record.
+    fn start(&mut self, name: &str) {
+        if !self.first {
+            self.buf.push(',');
         }
+        self.first = false;
+        if self.lists.last() == Some(&false) {
+            push_string(&mut self.buf, name);
+            self.buf.push(':');
+        }
+    }
+
+    fn raw(&mut self, name: &str, text: &str) {
+        self.start(name);
+        self.buf.push_str(text);
+    }
+
+    fn open(&mut self, name: &str, bracket: char, list: bool) {
+        self.start(name);
+        self.buf.push(bracket);
+        self.lists.push(list);
+        self.first = true;
+    }
+
+    fn close(&mut self, bracket: char) {
+        self.buf.push(bracket);
+        self.lists.pop();
+        self.first = false;
     }
 }
 
-/// A JSON string literal, escaped by serde_json.
-pub(crate) fn write_string(out: &mut Vec<u8>, text: &str) {
-    // Serializing a str into a Vec cannot fail (serde_json only fails on I/O errors and non-string
-    // map keys); the fallback keeps the output well-formed all the same.
-    if serde_json::to_writer(&mut *out, text).is_err() {
-        out.extend_from_slice(b"\"\"");
+impl Out for JsonOut {
+    fn null(&mut self, name: &str, _: Option<ScalarType>) {
+        self.raw(name, "null");
+    }
+
+    fn str(&mut self, name: &str, value: &str) {
+        self.start(name);
+        push_string(&mut self.buf, value);
+    }
+
+    fn int(&mut self, name: &str, value: i64) {
+        self.start(name);
+        push_int(&mut self.buf, value);
+    }
+
+    fn bool(&mut self, name: &str, value: bool) {
+        self.raw(name, if value { "true" } else { "false" });
+    }
+
+    /// As serde_json writes it (`1.0`, `1e+20`); NaN and infinities, which JSON cannot
+    /// carry, become `null`.
+    fn float(&mut self, name: &str, value: f64) {
+        match serde_json::to_string(&value) {
+            Ok(text) if value.is_finite() => self.raw(name, &text),
+            _ => self.raw(name, "null"),
+        }
+    }
+
+    fn decimal(&mut self, name: &str, value: &str) {
+        self.str(name, value);
+    }
+
+    // Digits, signs, `-`, `:`, `T` and `Z`: nothing to escape.
+    fn date(&mut self, name: &str, value: NaiveDate) {
+        self.start(name);
+        self.buf.push('"');
+        push_date(&mut self.buf, value);
+        self.buf.push('"');
+    }
+
+    fn time(&mut self, name: &str, value: NaiveDateTime) {
+        self.start(name);
+        self.buf.push('"');
+        push_time(&mut self.buf, value, self.tz);
+        self.buf.push('"');
+    }
+
+    fn open_record(&mut self, name: &str) {
+        self.open(name, '{', false);
+    }
+
+    fn close_record(&mut self, _: &str) {
+        self.close('}');
+    }
+
+    fn open_list(&mut self, name: &str) {
+        self.open(name, '[', true);
+    }
+
+    fn close_list(&mut self, _: &str) {
+        self.close(']');
+    }
+
+    fn empty_list(&mut self, name: &str) {
+        self.raw(name, "[]");
     }
 }
 
-/// A JSON string literal of a text that needs no escaping.
-fn write_plain_string(out: &mut Vec<u8>, text: &str) {
-    out.push(b'"');
-    out.extend_from_slice(text.as_bytes());
-    out.push(b'"');
-}
-
-/// A float as serde_json writes it (`1.0`, `1e+20`); NaN and infinities, which JSON cannot carry,
-/// become `null`.
-fn write_float(out: &mut Vec<u8>, number: f64) {
-    if !number.is_finite() || serde_json::to_writer(&mut *out, &number).is_err() {
-        out.extend_from_slice(b"null");
+/// A JSON string literal, escaped as serde_json escapes it: `"`, `\` and control
+/// characters; everything else as it is.
+pub(crate) fn push_string(buf: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.push('"');
+    let mut plain = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // An ASCII byte is always a character boundary.
+        buf.push_str(&text[plain..index]);
+        plain = index + 1;
+        if escape.is_empty() {
+            buf.push_str("\\u00");
+            buf.push(char::from(HEX[usize::from(byte >> 4)]));
+            buf.push(char::from(HEX[usize::from(byte & 0xf)]));
+        } else {
+            buf.push_str(escape);
+        }
     }
+    buf.push_str(&text[plain..]);
+    buf.push('"');
 }
 
 #[cfg(test)]
@@ -117,6 +225,21 @@ mod tests {
             json(NaiveDate::from_ymd_opt(2012, 9, 4).expect("date")),
             r#""2012-09-04""#
         );
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é\u{2028}\u{FFFF}😀 end");
+        for text in [every.as_str(), "", "plain", "\\", "\"\"", "a\u{1f}"] {
+            let mut ours = String::new();
+            push_string(&mut ours, text);
+            assert_eq!(
+                ours,
+                serde_json::to_string(text).expect("a string"),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

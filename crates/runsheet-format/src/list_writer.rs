@@ -3,17 +3,15 @@
 //! [`to_xml`](crate::to_xml) give for the whole list, so that a client cannot tell the two
 //! apart.
 
-use crate::json_render::write_node;
+use crate::json_render::JsonOut;
 use crate::negotiation::Format;
-use crate::node::Node;
+use crate::out::Out;
 use crate::render_options::RenderOptions;
-use crate::xml_name::xml_name;
 use crate::xml_out::XmlOut;
-use crate::xml_render::write_element;
 
 pub struct ListWriter {
     format: Format,
-    /// XML element names, already dasherized.
+    /// The list's XML element and each item's.
     root: String,
     item: String,
     options: RenderOptions,
@@ -26,43 +24,41 @@ impl ListWriter {
     pub fn new(format: Format, root: &str, item: &str, options: RenderOptions) -> ListWriter {
         ListWriter {
             format,
-            root: xml_name(root),
-            item: xml_name(item),
+            root: root.to_owned(),
+            item: item.to_owned(),
             options,
             started: false,
         }
     }
 
-    /// The bytes of `items`, following those written before. The opening waits for the
-    /// first item, because an empty list is written differently (`<x type="array"/>`).
-    pub fn items(&mut self, items: &[Node]) -> Vec<u8> {
+    /// The bytes of `items`, following those written before, each written by `write` under
+    /// the item's name. The opening waits for the first item, because an empty list is
+    /// written differently (`<x type="array"/>`).
+    pub fn items<T>(&mut self, items: &[T], write: impl Fn(&mut dyn Out, &str, &T)) -> Vec<u8> {
         if items.is_empty() {
             return Vec::new();
         }
         let first = !self.started;
         self.started = true;
+        let tz = self.options.tz;
         match self.format {
             Format::Json => {
-                let mut out = Vec::new();
-                out.push(if first { b'[' } else { b',' });
-                for (index, item) in items.iter().enumerate() {
-                    if index > 0 {
-                        out.push(b',');
-                    }
-                    write_node(&mut out, item, &self.options);
+                let mut out = JsonOut::list_items(tz, if first { '[' } else { ',' });
+                for item in items {
+                    write(&mut out, &self.item, item);
                 }
-                out
+                out.finish()
             }
             Format::Xml => {
                 let mut out = if first {
-                    let mut out = XmlOut::document();
-                    out.open(0, &self.root, &[("type", "array")]);
+                    let mut out = XmlOut::document(tz);
+                    out.open_list(&self.root);
                     out
                 } else {
-                    XmlOut::fragment()
+                    XmlOut::fragment(tz, 1)
                 };
                 for item in items {
-                    write_element(&mut out, 1, &self.item, item, &self.options);
+                    write(&mut out, &self.item, item);
                 }
                 out.finish()
             }
@@ -75,13 +71,13 @@ impl ListWriter {
             (Format::Json, true) => b"]".to_vec(),
             (Format::Json, false) => b"[]".to_vec(),
             (Format::Xml, true) => {
-                let mut out = XmlOut::fragment();
-                out.close(0, &self.root);
+                let mut out = XmlOut::fragment(self.options.tz, 1);
+                out.close_list(&self.root);
                 out.finish()
             }
             (Format::Xml, false) => {
-                let mut out = XmlOut::document();
-                out.empty(0, &self.root, &[("type", "array")]);
+                let mut out = XmlOut::document(self.options.tz);
+                out.empty_list(&self.root);
                 out.finish()
             }
         }
@@ -91,7 +87,7 @@ impl ListWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::{List, Record};
+    use crate::node::{List, Node, Record};
     use crate::{to_json, to_xml};
     use chrono::NaiveDate;
 
@@ -125,8 +121,8 @@ mod tests {
         let mut writer = ListWriter::new(format, "job_runs", "job_run", options);
         let mut streamed = Vec::new();
         for chunk in nodes.chunks(size.max(1)) {
-            streamed.extend(writer.items(chunk));
-            streamed.extend(writer.items(&[]));
+            streamed.extend(writer.items(chunk, |out, name, node| node.write(out, name)));
+            streamed.extend(writer.items(&[], |out, name, node: &Node| node.write(out, name)));
         }
         streamed.extend(writer.finish());
         assert_eq!(

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+use crate::out::Out;
+
 /// A field's name or a list item's element name: almost always a literal, so not allocated.
 pub type Name = Cow<'static, str>;
 
@@ -56,6 +58,32 @@ impl ScalarType {
 impl Node {
     pub fn decimal(text: impl Into<String>) -> Node {
         Node::Decimal(text.into())
+    }
+
+    /// Writes this value as `name`: the one place a tree becomes text, in either format.
+    pub fn write(&self, out: &mut dyn Out, name: &str) {
+        match self {
+            Node::Null => out.null(name, None),
+            Node::TypedNull(ty) => out.null(name, Some(*ty)),
+            Node::Str(text) => out.str(name, text),
+            Node::Int(number) => out.int(name, *number),
+            Node::Bool(value) => out.bool(name, *value),
+            Node::Float(number) => out.float(name, *number),
+            Node::Decimal(text) => out.decimal(name, text),
+            Node::Date(date) => out.date(name, *date),
+            Node::Time(time) => out.time(name, *time),
+            Node::Record(record) => out.record(name, |out| {
+                for (key, value) in record.fields() {
+                    value.write(out, key);
+                }
+            }),
+            Node::List(list) => out.list(
+                name,
+                list.item_name(),
+                list.items(),
+                |out, item_name, item| item.write(out, item_name),
+            ),
+        }
     }
 }
 

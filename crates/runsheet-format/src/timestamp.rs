@@ -3,19 +3,26 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Offset, TimeDelta, TimeZone, Timelike};
 use chrono_tz::{OffsetName, Tz};
 
+/// [`push_time`] into a new string.
+#[cfg(test)]
+pub(crate) fn format_time(utc: NaiveDateTime, tz: Tz) -> String {
+    let mut out = String::with_capacity(25);
+    push_time(&mut out, utc, tz);
+    out
+}
+
 /// `2012-09-04T15:34:44-04:00`: the UTC time `utc` shown in `tz`, without a fraction.
 ///
 /// A zone whose abbreviation is UTC gets `Z`, as `TimeWithZone#xmlschema` does (`utc?` is true
 /// there); other zero-offset zones such as Europe/London in winter keep `+00:00`.
 ///
-/// Written digit by digit into one string: every time of every record goes through here, and
+/// Written digit by digit at the end of `out`: every time of every record goes through here, and
 /// `format!` with chrono's `Display` was 6% of a step's show (docs/benchmarks.md).
-pub(crate) fn format_time(utc: NaiveDateTime, tz: Tz) -> String {
-    let mut out = String::with_capacity(25);
+pub(crate) fn push_time(out: &mut String, utc: NaiveDateTime, tz: Tz) {
     if tz == Tz::UTC {
-        push_date_and_time(&mut out, utc);
+        push_date_and_time(out, utc);
         out.push('Z');
-        return out;
+        return;
     }
     let offset = tz.offset_from_utc_datetime(&utc);
     let is_utc = matches!(offset.abbreviation(), Some("UTC" | "UCT"));
@@ -23,27 +30,28 @@ pub(crate) fn format_time(utc: NaiveDateTime, tz: Tz) -> String {
     let local = utc.checked_add_signed(TimeDelta::seconds(i64::from(offset_seconds)));
     match local {
         Some(local) if !is_utc => {
-            push_date_and_time(&mut out, local);
-            push_offset(&mut out, offset_seconds);
+            push_date_and_time(out, local);
+            push_offset(out, offset_seconds);
         }
         // Also the fallback for a time so close to the end of chrono's range that shifting it
         // into the zone overflows: it is still correct in UTC.
         _ => {
-            push_date_and_time(&mut out, utc);
+            push_date_and_time(out, utc);
             out.push('Z');
         }
     }
-    out
 }
 
-/// `2012-09-04`.
+/// [`push_date`] into a new string.
+#[cfg(test)]
 pub(crate) fn format_date(date: NaiveDate) -> String {
     let mut out = String::with_capacity(10);
     push_date(&mut out, date);
     out
 }
 
-fn push_date(out: &mut String, date: NaiveDate) {
+/// `2012-09-04`, written at the end of `out`.
+pub(crate) fn push_date(out: &mut String, date: NaiveDate) {
     match u32::try_from(date.year()) {
         Ok(year) if year <= 9999 => {
             push_digits(out, year, 4);

@@ -8,14 +8,21 @@
 ///
 /// Names starting with "xml" are reserved by the spec but still well-formed; they are left alone.
 pub fn xml_name(key: &str) -> String {
-    let mut name: String = key
-        .chars()
-        .map(|c| if c != '_' && is_name_char(c) { c } else { '-' })
-        .collect();
-    if !name.chars().next().is_some_and(is_name_start_char) {
-        name.insert(0, '_');
-    }
+    let mut name = String::with_capacity(key.len() + 1);
+    push_xml_name(&mut name, key);
     name
+}
+
+/// [`xml_name`], written at the end of `out`: every element of every record goes through
+/// here, so nothing is allocated.
+pub(crate) fn push_xml_name(out: &mut String, key: &str) {
+    let dasherized = key
+        .chars()
+        .map(|c| if c != '_' && is_name_char(c) { c } else { '-' });
+    if !dasherized.clone().next().is_some_and(is_name_start_char) {
+        out.push('_');
+    }
+    out.extend(dasherized);
 }
 
 /// XML 1.0 (fifth edition) NameStartChar, without the colon that namespaces reserve.

@@ -1,66 +1,89 @@
-//! A small indenting writer for the XML Rails' Builder produced: 2 spaces per level, one element
-//! per line, start and end tag of a leaf on the same line.
+//! XML as Rails' `to_xml` wrote it through Builder: 2 spaces per level, one element per line,
+//! start and end tag of a leaf on the same line; dasherized names, `type` attributes on typed
+//! values, `nil="true"` on nils, `type="array"` on lists, nested records without a type.
 //!
 //! Hand-written rather than quick-xml's `Writer` because its indenting puts the end tag of an
 //! empty element on its own line, and Rails wrote `<stderr nil="true"></stderr>`.
 
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+
+use crate::node::ScalarType;
+use crate::out::{push_int, Out};
+use crate::timestamp::{push_date, push_time};
+use crate::xml_name::push_xml_name;
 use crate::xml_text::push_escaped_text;
 
 /// Attributes are always our own constants (`type="integer"`, `nil="true"`), never input, so
 /// their values need no escaping.
-pub(crate) type Attributes<'a> = &'a [(&'static str, &'static str)];
+type Attributes<'a> = &'a [(&'static str, &'static str)];
 
+const ARRAY: Attributes = &[("type", "array")];
+
+/// XML being written; names are dasherized and made valid element names as they are written
+/// ([`crate::xml_name`]).
 pub(crate) struct XmlOut {
     buf: String,
+    tz: Tz,
+    /// How deep the next element is: its indentation.
+    depth: usize,
 }
 
 impl XmlOut {
     /// A document, starting with the declaration Rails wrote.
-    pub(crate) fn document() -> XmlOut {
+    pub(crate) fn document(tz: Tz) -> XmlOut {
         XmlOut {
             buf: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+            tz,
+            depth: 0,
         }
     }
 
-    /// A piece of a document: what follows the declaration.
-    pub(crate) fn fragment() -> XmlOut {
-        XmlOut { buf: String::new() }
-    }
-
-    /// `<name attrs>` on its own line; children follow one level deeper.
-    pub(crate) fn open(&mut self, depth: usize, name: &str, attributes: Attributes) {
-        self.start_tag(depth, name, attributes);
-        self.buf.push_str(">\n");
-    }
-
-    /// `</name>` closing an element opened by [`XmlOut::open`] at the same depth.
-    pub(crate) fn close(&mut self, depth: usize, name: &str) {
-        self.indent(depth);
-        self.end_tag(name);
-    }
-
-    /// `<name attrs>text</name>` on one line.
-    pub(crate) fn leaf(&mut self, depth: usize, name: &str, attributes: Attributes, text: &str) {
-        self.start_tag(depth, name, attributes);
-        self.buf.push('>');
-        push_escaped_text(&mut self.buf, text);
-        self.end_tag(name);
-    }
-
-    /// `<name attrs/>`.
-    pub(crate) fn empty(&mut self, depth: usize, name: &str, attributes: Attributes) {
-        self.start_tag(depth, name, attributes);
-        self.buf.push_str("/>\n");
+    /// A piece of a document: what follows the declaration, its next element `depth` deep.
+    pub(crate) fn fragment(tz: Tz, depth: usize) -> XmlOut {
+        XmlOut {
+            buf: String::new(),
+            tz,
+            depth,
+        }
     }
 
     pub(crate) fn finish(self) -> Vec<u8> {
         self.buf.into_bytes()
     }
 
-    fn start_tag(&mut self, depth: usize, name: &str, attributes: Attributes) {
-        self.indent(depth);
+    /// `<name/>`.
+    pub(crate) fn empty_element(&mut self, name: &str) {
+        self.start_tag(name, &[]);
+        self.buf.push_str("/>\n");
+    }
+
+    /// `<name attrs>` + what `text` writes + `</name>`, on one line.
+    fn leaf(&mut self, name: &str, attributes: Attributes, text: impl FnOnce(&mut String)) {
+        self.start_tag(name, attributes);
+        self.buf.push('>');
+        text(&mut self.buf);
+        self.end_tag(name);
+    }
+
+    /// `<name attrs>` on its own line; children follow one level deeper.
+    fn open(&mut self, name: &str, attributes: Attributes) {
+        self.start_tag(name, attributes);
+        self.buf.push_str(">\n");
+        self.depth += 1;
+    }
+
+    /// `</name>` closing an element opened by [`XmlOut::open`].
+    fn close(&mut self, name: &str) {
+        self.depth = self.depth.saturating_sub(1);
+        self.indent();
+        self.end_tag(name);
+    }
+
+    fn start_tag(&mut self, name: &str, attributes: Attributes) {
+        self.indent();
         self.buf.push('<');
-        self.buf.push_str(name);
+        push_xml_name(&mut self.buf, name);
         for (key, value) in attributes {
             self.buf.push(' ');
             self.buf.push_str(key);
@@ -72,12 +95,86 @@ impl XmlOut {
 
     fn end_tag(&mut self, name: &str) {
         self.buf.push_str("</");
-        self.buf.push_str(name);
+        push_xml_name(&mut self.buf, name);
         self.buf.push_str(">\n");
     }
 
-    fn indent(&mut self, depth: usize) {
-        self.buf.extend(std::iter::repeat_n(' ', depth * 2));
+    fn indent(&mut self) {
+        self.buf.extend(std::iter::repeat_n(' ', self.depth * 2));
+    }
+}
+
+impl Out for XmlOut {
+    fn null(&mut self, name: &str, ty: Option<ScalarType>) {
+        match ty {
+            Some(ty) => self.leaf(name, &[("type", ty.xml_type()), ("nil", "true")], |_| {}),
+            None => self.leaf(name, &[("nil", "true")], |_| {}),
+        }
+    }
+
+    fn str(&mut self, name: &str, value: &str) {
+        self.leaf(name, &[], |buf| push_escaped_text(buf, value));
+    }
+
+    fn int(&mut self, name: &str, value: i64) {
+        self.leaf(name, &[("type", "integer")], |buf| push_int(buf, value));
+    }
+
+    fn bool(&mut self, name: &str, value: bool) {
+        let text = if value { "true" } else { "false" };
+        self.leaf(name, &[("type", "boolean")], |buf| buf.push_str(text));
+    }
+
+    /// An xs:float: serde_json's shortest round-trip form for finite values (`1.0`,
+    /// `1e+20`), and `NaN` / `INF` / `-INF` otherwise.
+    fn float(&mut self, name: &str, value: f64) {
+        let text = if value.is_nan() {
+            "NaN".to_owned()
+        } else if value.is_infinite() {
+            if value > 0.0 { "INF" } else { "-INF" }.to_owned()
+        } else {
+            serde_json::to_string(&value).unwrap_or_else(|_| value.to_string())
+        };
+        self.leaf(name, &[("type", "float")], |buf| buf.push_str(&text));
+    }
+
+    fn decimal(&mut self, name: &str, value: &str) {
+        self.leaf(name, &[("type", "decimal")], |buf| {
+            push_escaped_text(buf, value)
+        });
+    }
+
+    fn date(&mut self, name: &str, value: NaiveDate) {
+        self.leaf(name, &[("type", "date")], |buf| push_date(buf, value));
+    }
+
+    fn time(&mut self, name: &str, value: NaiveDateTime) {
+        let tz = self.tz;
+        self.leaf(name, &[("type", "datetime")], |buf| {
+            push_time(buf, value, tz)
+        });
+    }
+
+    /// Builder wrote a block element's tags on separate lines even when it had no children.
+    fn open_record(&mut self, name: &str) {
+        self.open(name, &[]);
+    }
+
+    fn close_record(&mut self, name: &str) {
+        self.close(name);
+    }
+
+    fn open_list(&mut self, name: &str) {
+        self.open(name, ARRAY);
+    }
+
+    fn close_list(&mut self, name: &str) {
+        self.close(name);
+    }
+
+    fn empty_list(&mut self, name: &str) {
+        self.start_tag(name, ARRAY);
+        self.buf.push_str("/>\n");
     }
 }
 
@@ -87,21 +184,21 @@ mod tests {
 
     #[test]
     fn writes_builder_layout() {
-        let mut out = XmlOut::document();
-        out.open(0, "root", &[("type", "array")]);
-        out.leaf(1, "a", &[("nil", "true")], "");
-        out.leaf(1, "b", &[], "x<y");
-        out.empty(1, "c", &[("type", "array")]);
-        out.open(1, "d", &[]);
-        out.close(1, "d");
-        out.close(0, "root");
-        let text = String::from_utf8(out.finish()).expect("utf-8");
+        let mut xml = XmlOut::document(Tz::UTC);
+        let out: &mut dyn Out = &mut xml;
+        out.open_list("root");
+        out.null("a", None);
+        out.str("b_c", "x<y");
+        out.empty_list("c");
+        out.record("d", |_| {});
+        out.close_list("root");
+        let text = String::from_utf8(xml.finish()).expect("utf-8");
         assert_eq!(
             text,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <root type=\"array\">\n\
              \x20 <a nil=\"true\"></a>\n\
-             \x20 <b>x&lt;y</b>\n\
+             \x20 <b-c>x&lt;y</b-c>\n\
              \x20 <c type=\"array\"/>\n\
              \x20 <d>\n\
              \x20 </d>\n\

@@ -1,94 +1,22 @@
 //! Rails' `to_xml`: dasherized elements, `type` attributes on typed values, `nil="true"` on nils,
 //! `type="array"` on lists, nested records without a type.
 
-use crate::node::{List, Node, Record};
+use crate::node::Node;
 use crate::render_options::RenderOptions;
-use crate::timestamp::{format_date, format_time};
-use crate::xml_name::xml_name;
 use crate::xml_out::XmlOut;
 
 /// The XML document for `node` with root element `root` (`job-run`, or `job-runs` for a list;
 /// underscores are dasherized here, so `job_runs` works too).
 pub fn to_xml(root: &str, node: &Node, options: &RenderOptions) -> Vec<u8> {
-    let mut out = XmlOut::document();
-    write_element(&mut out, 0, &xml_name(root), node, options);
+    let mut out = XmlOut::document(options.tz);
+    node.write(&mut out, root);
     out.finish()
-}
-
-pub(crate) fn write_element(
-    out: &mut XmlOut,
-    depth: usize,
-    name: &str,
-    node: &Node,
-    options: &RenderOptions,
-) {
-    match node {
-        Node::Null => out.leaf(depth, name, &[("nil", "true")], ""),
-        Node::TypedNull(ty) => {
-            out.leaf(depth, name, &[("type", ty.xml_type()), ("nil", "true")], "")
-        }
-        Node::Str(text) => out.leaf(depth, name, &[], text),
-        Node::Int(number) => out.leaf(depth, name, &[("type", "integer")], &number.to_string()),
-        Node::Bool(value) => {
-            let text = if *value { "true" } else { "false" };
-            out.leaf(depth, name, &[("type", "boolean")], text);
-        }
-        Node::Float(number) => out.leaf(depth, name, &[("type", "float")], &format_float(*number)),
-        Node::Decimal(text) => out.leaf(depth, name, &[("type", "decimal")], text),
-        Node::Date(date) => out.leaf(depth, name, &[("type", "date")], &format_date(*date)),
-        Node::Time(time) => {
-            let text = format_time(*time, options.tz);
-            out.leaf(depth, name, &[("type", "datetime")], &text);
-        }
-        Node::Record(record) => write_record(out, depth, name, record, options),
-        Node::List(list) => write_list(out, depth, name, list, options),
-    }
-}
-
-fn write_record(
-    out: &mut XmlOut,
-    depth: usize,
-    name: &str,
-    record: &Record,
-    options: &RenderOptions,
-) {
-    // Builder wrote a block element's tags on separate lines even when it had no children.
-    out.open(depth, name, &[]);
-    for (key, value) in record.fields() {
-        write_element(out, depth + 1, &xml_name(key), value, options);
-    }
-    out.close(depth, name);
-}
-
-fn write_list(out: &mut XmlOut, depth: usize, name: &str, list: &List, options: &RenderOptions) {
-    if list.is_empty() {
-        out.empty(depth, name, &[("type", "array")]);
-        return;
-    }
-    let item_name = xml_name(list.item_name());
-    out.open(depth, name, &[("type", "array")]);
-    for item in list.items() {
-        write_element(out, depth + 1, &item_name, item, options);
-    }
-    out.close(depth, name);
-}
-
-/// A float as an xs:float: serde_json's shortest round-trip form for finite values (`1.0`,
-/// `1e+20`), and `NaN` / `INF` / `-INF` otherwise.
-fn format_float(number: f64) -> String {
-    if number.is_nan() {
-        "NaN".to_owned()
-    } else if number.is_infinite() {
-        if number > 0.0 { "INF" } else { "-INF" }.to_owned()
-    } else {
-        serde_json::to_string(&number).unwrap_or_else(|_| number.to_string())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::node::ScalarType;
+    use crate::node::{List, Record, ScalarType};
     use chrono::{NaiveDate, NaiveDateTime};
 
     const DECL: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use futures_util::stream::{self, StreamExt};
 use runsheet_core::paging::{Paging, Window};
-use runsheet_format::{List, ListWriter, Node, RenderOptions};
+use runsheet_format::{render, ListWriter, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
 
 pub const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
@@ -165,20 +165,23 @@ pub async fn answer<R: Listed>(api: &ApiRequest, filter: R::Filter, paging: Pagi
 /// One page, with the count of the whole list and links to the pages beside it. A page
 /// past the end is empty, and an empty list is a 404, as the original answered.
 async fn page<R: Listed>(api: &ApiRequest, filter: R::Filter, paging: Paging) -> ApiResult {
-    let options = *api.options();
-    let (nodes, more, total) = api
+    let (options, format) = (*api.options(), api.format);
+    let (body, last_id, more, total) = api
         .db(move |conn| {
             let (records, more) = paging.page_of(R::page(conn, &filter, &paging.window())?);
-            let total = match records.is_empty() {
-                true => 0,
-                false => R::count(conn, &filter)?,
+            let Some(last) = records.last() else {
+                return Ok((Vec::new(), None, more, 0));
             };
-            let nodes: Vec<Node> = records.iter().map(|r| R::represent(r, &options)).collect();
-            Ok((nodes, more, total))
+            let total = R::count(conn, &filter)?;
+            let body = render(format, R::PLURAL, &options, |out, name| {
+                out.list(name, R::SINGULAR, &records, |out, item, record| {
+                    R::write(out, item, record, &options)
+                })
+            });
+            Ok((body, Some(R::id(last)), more, total))
         })
         .await?;
-    let last_id = nodes.last().and_then(node_id);
-    if nodes.is_empty() {
+    if last_id.is_none() {
         return Err(api.fail(ApiError::NotFound));
     }
     let links: Vec<String> = [
@@ -188,9 +191,8 @@ async fn page<R: Listed>(api: &ApiRequest, filter: R::Filter, paging: Paging) ->
     .into_iter()
     .filter_map(|(to, rel)| Some(api.link(to?, rel)))
     .collect();
-    let node = Node::List(List::new(R::SINGULAR, nodes));
-    let mut response = ApiResponse::render(StatusCode::OK, api.format, R::PLURAL, &node, &options)
-        .header(X_TOTAL_COUNT, total.to_string());
+    let mut response =
+        ApiResponse::bytes(StatusCode::OK, format, body).header(X_TOTAL_COUNT, total.to_string());
     if !links.is_empty() {
         response = response.header(LINK, links.join(", "));
     }
@@ -253,31 +255,20 @@ impl<R: Listed> Cursor<R> {
     ) -> Result<(Vec<u8>, usize, Option<Self>), StoreError> {
         // A chunk may come back empty (its records deleted since their ids were read): read
         // on, so that a list is never taken for empty while records follow.
-        let nodes = loop {
+        let records = loop {
             let records = self.chunks.next(conn)?;
             if !records.is_empty() || self.chunks.done() {
-                break records
-                    .iter()
-                    .map(|r| R::represent(r, &self.options))
-                    .collect::<Vec<Node>>();
+                break records;
             }
         };
-        let mut bytes = self.writer.items(&nodes);
+        let options = self.options;
+        let mut bytes = self.writer.items(&records, |out, name, record| {
+            R::write(out, name, record, &options)
+        });
         if self.chunks.done() {
             bytes.extend(self.writer.finish());
-            return Ok((bytes, nodes.len(), None));
+            return Ok((bytes, records.len(), None));
         }
-        Ok((bytes, nodes.len(), Some(self)))
-    }
-}
-
-/// The id a representation shows: where `after` goes on from.
-fn node_id(node: &Node) -> Option<i64> {
-    match node {
-        Node::Record(record) => match record.get("id") {
-            Some(Node::Int(id)) => Some(*id),
-            _ => None,
-        },
-        _ => None,
+        Ok((bytes, records.len(), Some(self)))
     }
 }

@@ -15,7 +15,7 @@ use runsheet_core::paging::{self, Paging};
 use runsheet_core::params::body_token;
 use runsheet_core::user::User;
 use runsheet_core::Errors;
-use runsheet_format::{negotiate, parse_json, parse_query, parse_xml, Format, Node};
+use runsheet_format::{negotiate, parse_json, parse_query, parse_xml, Format, Node, Out};
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
@@ -287,13 +287,18 @@ impl ApiRequest {
 
     /// One record, rendered with `root` as its XML element name.
     pub fn record(&self, status: StatusCode, root: &str, node: Node) -> ApiResult {
-        Ok(ApiResponse::render(
-            status,
-            self.format,
-            root,
-            &node,
-            &self.state.render,
-        ))
+        self.render(status, root, |out, name| node.write(out, name))
+    }
+
+    /// One record that `write` writes, as `root` (its XML element name).
+    pub fn render(
+        &self,
+        status: StatusCode,
+        root: &str,
+        write: impl FnOnce(&mut dyn Out, &str),
+    ) -> ApiResult {
+        let body = runsheet_format::render(self.format, root, &self.state.render, write);
+        Ok(ApiResponse::bytes(status, self.format, body))
     }
 }
 

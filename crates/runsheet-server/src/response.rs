@@ -8,7 +8,7 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, Responder};
 use futures_util::stream::LocalBoxStream;
 use futures_util::Stream;
-use runsheet_format::{to_json, to_xml, Format, Node, RenderOptions};
+use runsheet_format::Format;
 
 pub struct ApiResponse {
     status: StatusCode,
@@ -24,20 +24,6 @@ enum Body {
 }
 
 impl ApiResponse {
-    pub fn render(
-        status: StatusCode,
-        format: Format,
-        root: &str,
-        node: &Node,
-        options: &RenderOptions,
-    ) -> ApiResponse {
-        let body = match format {
-            Format::Json => to_json(node, options),
-            Format::Xml => to_xml(root, node, options),
-        };
-        ApiResponse::bytes(status, format, body)
-    }
-
     /// A body already rendered in `format`.
     pub fn bytes(status: StatusCode, format: Format, body: Vec<u8>) -> ApiResponse {
         ApiResponse {

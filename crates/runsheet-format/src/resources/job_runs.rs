@@ -1,28 +1,28 @@
-use crate::{Node, Record, RenderOptions};
+use crate::{Node, Out, Record};
 use runsheet_core::job_run::JobRunOutput;
 use runsheet_core::notification::{JobRunRecord, JobRunRequest, JobRunStep};
 
-/// A job run as rest-job-runs.txt's sample shows it: its scalars, then its step (with the
-/// step's request). A job run whose step is gone shows no step; a step outside a request
-/// shows no request.
-pub fn job_run(record: &JobRunRecord, _options: &RenderOptions) -> Node {
+/// Writes a job run as `name`, as rest-job-runs.txt's sample shows it: its scalars, then its
+/// step (with the step's request). A job run whose step is gone shows no step; a step
+/// outside a request shows no request.
+pub fn write_job_run(out: &mut dyn Out, name: &str, record: &JobRunRecord) {
     let j = &record.job_run;
-    Record::new()
-        .field("automation_id", j.automation_id)
-        .field("created_at", j.created_at)
-        .field("finished_at", j.finished_at)
-        .field("id", j.id)
-        .field("job_type", j.job_type.as_str())
-        .field("process_id", j.process_id)
-        .field("results_path", j.results_path.clone())
-        .field("run_key", j.run_key)
-        .field("started_at", j.started_at)
-        .field("status", j.status.as_str())
-        .field("stderr", j.stderr.clone())
-        .field("stdout", j.stdout.clone())
-        .field("updated_at", j.updated_at)
-        .opt("step", record.step.as_ref().map(step))
-        .into()
+    out.record(name, |out| {
+        out.field("automation_id", j.automation_id);
+        out.field("created_at", j.created_at);
+        out.field("finished_at", j.finished_at);
+        out.field("id", j.id);
+        out.field("job_type", j.job_type.as_str());
+        out.field("process_id", j.process_id);
+        out.field("results_path", j.results_path.as_deref());
+        out.field("run_key", j.run_key);
+        out.field("started_at", j.started_at);
+        out.field("status", j.status.as_str());
+        out.field("stderr", j.stderr.as_deref());
+        out.field("stdout", j.stdout.as_deref());
+        out.field("updated_at", j.updated_at);
+        out.opt_record("step", record.step.as_ref(), step);
+    });
 }
 
 /// A piece of a run's output (GET /v1/job_runs/:id/output): not a model, so its fields come
@@ -43,25 +43,23 @@ fn offset(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }
 
-fn step(step: &JobRunStep) -> Record {
-    Record::new()
-        .field("aasm_state", step.aasm_state.as_str())
-        .field("id", step.id)
-        .field("name", step.name.clone())
-        .opt("request", step.request.as_ref().map(request))
+fn step(out: &mut dyn Out, step: &JobRunStep) {
+    out.field("aasm_state", step.aasm_state.as_str());
+    out.field("id", step.id);
+    out.field("name", step.name.as_deref());
+    out.opt_record("request", step.request.as_ref(), request);
 }
 
-fn request(request: &JobRunRequest) -> Record {
-    Record::new()
-        .field("aasm_state", request.aasm_state.as_str())
-        .field("id", request.id)
-        .field("name", request.name.clone())
+fn request(out: &mut dyn Out, request: &JobRunRequest) {
+    out.field("aasm_state", request.aasm_state.as_str());
+    out.field("id", request.id);
+    out.field("name", request.name.as_deref());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{to_json, to_xml};
+    use crate::{render, to_json, to_xml, Format, RenderOptions};
     use chrono::{NaiveDate, NaiveDateTime};
     use runsheet_core::notification::JobRun;
     use serde_json::json;
@@ -111,9 +109,15 @@ mod tests {
         RenderOptions::new(chrono_tz::America::New_York)
     }
 
+    fn rendered(format: Format, record: &JobRunRecord) -> Vec<u8> {
+        render(format, "job_run", &new_york(), |out, name| {
+            write_job_run(out, name, record)
+        })
+    }
+
     #[test]
     fn json_is_the_sample_in_its_key_order() {
-        let rendered = to_json(&job_run(&sample(), &new_york()), &new_york());
+        let rendered = rendered(Format::Json, &sample());
         let text = String::from_utf8(rendered).expect("utf-8");
         let expected = json!({
             "automation_id": 6,
@@ -175,7 +179,7 @@ mod tests {
 
     #[test]
     fn xml_is_the_sample() {
-        let rendered = to_xml("job_run", &job_run(&sample(), &new_york()), &new_york());
+        let rendered = rendered(Format::Xml, &sample());
         let text = String::from_utf8(rendered).expect("utf-8");
         assert!(
             text.contains("<job-run>\n  <automation-id type=\"integer\">6</automation-id>\n"),
@@ -195,13 +199,11 @@ mod tests {
             step.request = None;
         }
         let value: serde_json::Value =
-            serde_json::from_slice(&to_json(&job_run(&record, &new_york()), &new_york()))
-                .expect("valid JSON");
+            serde_json::from_slice(&rendered(Format::Json, &record)).expect("valid JSON");
         assert_eq!(value["step"].get("request"), None);
         record.step = None;
         let value: serde_json::Value =
-            serde_json::from_slice(&to_json(&job_run(&record, &new_york()), &new_york()))
-                .expect("valid JSON");
+            serde_json::from_slice(&rendered(Format::Json, &record)).expect("valid JSON");
         assert_eq!(value.get("step"), None);
     }
     fn output_sample() -> JobRunOutput {

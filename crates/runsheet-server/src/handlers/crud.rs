@@ -19,11 +19,9 @@ pub async fn show<R: Resource>(api: ApiRequest) -> ApiResult {
         crate::notify::send_if_asked(&api, id).await?;
     }
     let record = api.db(move |conn| R::find(conn, id)).await?;
-    api.record(
-        StatusCode::OK,
-        R::SINGULAR,
-        R::represent(&record, api.options()),
-    )
+    api.render(StatusCode::OK, R::SINGULAR, |out, name| {
+        R::write(out, name, &record, api.options())
+    })
 }
 
 pub async fn create<R: Resource>(api: ApiRequest) -> ApiResult {
@@ -32,11 +30,9 @@ pub async fn create<R: Resource>(api: ApiRequest) -> ApiResult {
     let record = api
         .db(move |conn| R::create(conn, &changes, &context))
         .await?;
-    api.record(
-        StatusCode::CREATED,
-        R::SINGULAR,
-        R::represent(&record, api.options()),
-    )
+    api.render(StatusCode::CREATED, R::SINGULAR, |out, name| {
+        R::write(out, name, &record, api.options())
+    })
 }
 
 pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
@@ -51,11 +47,9 @@ pub async fn update<R: Resource>(api: ApiRequest) -> ApiResult {
     }
     // An event may have queued a script: this server's runner need not wait for its poll.
     api.state().wake_runner();
-    api.record(
-        StatusCode::ACCEPTED,
-        R::SINGULAR,
-        R::represent(&record, api.options()),
-    )
+    api.render(StatusCode::ACCEPTED, R::SINGULAR, |out, name| {
+        R::write(out, name, &record, api.options())
+    })
 }
 
 /// 202 with what is left of the record (a deactivated user), or with no body when it is gone.
@@ -66,11 +60,9 @@ pub async fn destroy<R: Resource>(api: ApiRequest) -> ApiResult {
         api.state().auth.clear();
     }
     match destroyed {
-        Some(record) => api.record(
-            StatusCode::ACCEPTED,
-            R::SINGULAR,
-            R::represent(&record, api.options()),
-        ),
+        Some(record) => api.render(StatusCode::ACCEPTED, R::SINGULAR, |out, name| {
+            R::write(out, name, &record, api.options())
+        }),
         None => Ok(ApiResponse::empty(StatusCode::ACCEPTED)),
     }
 }

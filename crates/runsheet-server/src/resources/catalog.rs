@@ -5,7 +5,7 @@ use crate::routes::crud;
 use actix_web::web;
 use runsheet_core::Errors;
 use runsheet_format::resources as format;
-use runsheet_format::{Node, RenderOptions};
+use runsheet_format::RenderOptions;
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
@@ -19,19 +19,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 resource!(Apps, "app", "apps",
-    record: runsheet_core::app::AppRecord, changes: runsheet_core::app::AppChanges, filter: runsheet_core::app::AppFilter,
+    record: runsheet_core::app::AppRecord => app, changes: runsheet_core::app::AppChanges, filter: runsheet_core::app::AppFilter,
     store: runsheet_store::apps, represent: format::apps::app, destroy: deactivate);
 
 resource!(Environments, "environment", "environments",
-    record: runsheet_core::environment::EnvironmentRecord, changes: runsheet_core::environment::EnvironmentChanges, filter: runsheet_core::environment::EnvironmentFilter,
+    record: runsheet_core::environment::EnvironmentRecord => environment, changes: runsheet_core::environment::EnvironmentChanges, filter: runsheet_core::environment::EnvironmentFilter,
     store: runsheet_store::environments, represent: format::environments::environment, destroy: deactivate);
 
 resource!(Components, "component", "components",
-    record: runsheet_core::component::ComponentRecord, changes: runsheet_core::component::ComponentChanges, filter: runsheet_core::component::ComponentFilter,
+    record: runsheet_core::component::ComponentRecord => component, changes: runsheet_core::component::ComponentChanges, filter: runsheet_core::component::ComponentFilter,
     store: runsheet_store::components, represent: format::components::component, destroy: deactivate);
 
 resource!(InstalledComponents, "installed_component", "installed_components",
-    record: runsheet_core::installed_component::InstalledComponentRecord, changes: runsheet_core::installed_component::InstalledComponentChanges, filter: runsheet_core::installed_component::InstalledComponentFilter,
+    record: runsheet_core::installed_component::InstalledComponentRecord => installed_component, changes: runsheet_core::installed_component::InstalledComponentChanges, filter: runsheet_core::installed_component::InstalledComponentFilter,
     store: runsheet_store::installed_components, represent: format::installed_components::installed_component, destroy: destroy);
 
 resource!(Properties, "property", "properties",

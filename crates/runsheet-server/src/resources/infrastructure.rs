@@ -10,24 +10,24 @@ use actix_web::web;
 use runsheet_core::Errors;
 use runsheet_core::{category, phase, procedure, runtime_phase, server, server_level, work_task};
 use runsheet_format::resources as format;
-use runsheet_format::{Node, RenderOptions};
+use runsheet_format::RenderOptions;
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
 resource!(ServerLevels, "server_level", "server_levels",
-    record: server_level::ServerLevelRecord, changes: server_level::ServerLevelChanges, filter: server_level::ServerLevelFilter,
+    record: server_level::ServerLevelRecord => server_level, changes: server_level::ServerLevelChanges, filter: server_level::ServerLevelFilter,
     store: runsheet_store::server_levels, represent: format::server_levels::server_level, destroy: destroy);
 
 resource!(Servers, "server", "servers",
-    record: server::ServerRecord, changes: server::ServerChanges, filter: server::ServerFilter,
+    record: server::ServerRecord => server, changes: server::ServerChanges, filter: server::ServerFilter,
     store: runsheet_store::servers, represent: format::servers::server, destroy: deactivate);
 
 resource!(Phases, "phase", "phases",
-    record: phase::PhaseRecord, changes: phase::PhaseChanges, filter: phase::NameFilter,
+    record: phase::PhaseRecord => phase, changes: phase::PhaseChanges, filter: phase::NameFilter,
     store: runsheet_store::phases, represent: format::phases::phase, destroy: destroy);
 
 resource!(RuntimePhases, "runtime_phase", "runtime_phases",
-    record: runtime_phase::RuntimePhaseRecord, changes: runtime_phase::RuntimePhaseChanges, filter: runtime_phase::RuntimePhaseFilter,
+    record: runtime_phase::RuntimePhaseRecord => runtime_phase, changes: runtime_phase::RuntimePhaseChanges, filter: runtime_phase::RuntimePhaseFilter,
     store: runsheet_store::runtime_phases, represent: format::runtime_phases::runtime_phase, destroy: destroy);
 
 resource!(WorkTasks, "work_task", "work_tasks",
@@ -39,7 +39,7 @@ resource!(Categories, "category", "categories",
     store: runsheet_store::categories, represent: format::categories::category, destroy: destroy);
 
 resource!(Procedures, "procedure", "procedures",
-    record: procedure::ProcedureRecord, changes: procedure::ProcedureChanges, filter: procedure::ProcedureFilter,
+    record: procedure::ProcedureRecord => procedure, changes: procedure::ProcedureChanges, filter: procedure::ProcedureFilter,
     store: runsheet_store::procedures, represent: format::procedures::procedure, destroy: destroy);
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -15,7 +15,7 @@ use runsheet_core::notification::JobRunRecord;
 use runsheet_core::paging::Window;
 use runsheet_core::Errors;
 use runsheet_format::resources::job_runs as format;
-use runsheet_format::{Node, RenderOptions};
+use runsheet_format::{Out, RenderOptions};
 use runsheet_store::job_runs as store;
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
@@ -51,8 +51,11 @@ impl Listed for JobRuns {
     fn parse_filter(raw: &Map<String, Value>, context: &Context) -> Result<JobRunFilter, Errors> {
         JobRunFilter::parse(raw, context.tz)
     }
-    fn represent(record: &JobRunRecord, options: &RenderOptions) -> Node {
-        format::job_run(record, options)
+    fn write(out: &mut dyn Out, name: &str, record: &JobRunRecord, _: &RenderOptions) {
+        format::write_job_run(out, name, record)
+    }
+    fn id(record: &JobRunRecord) -> i64 {
+        record.job_run.id
     }
     fn page(
         conn: &mut AnyConnection,
@@ -72,11 +75,9 @@ impl Listed for JobRuns {
 async fn show(api: ApiRequest) -> ApiResult {
     let id = api.id()?;
     let record = api.db(move |conn| store::find(conn, id)).await?;
-    api.record(
-        StatusCode::OK,
-        "job_run",
-        format::job_run(&record, api.options()),
-    )
+    api.render(StatusCode::OK, "job_run", |out, name| {
+        format::write_job_run(out, name, &record)
+    })
 }
 
 async fn show_output(api: ApiRequest) -> ApiResult {

@@ -13,7 +13,7 @@ use crate::lists::{AllAtOnce, Chunks};
 use chrono_tz::Tz;
 use runsheet_core::paging::Window;
 use runsheet_core::Errors;
-use runsheet_format::{Node, RenderOptions};
+use runsheet_format::{Out, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
@@ -38,7 +38,10 @@ pub trait Listed: 'static {
     type Filter: Send + 'static;
 
     fn parse_filter(raw: &Map<String, Value>, context: &Context) -> Result<Self::Filter, Errors>;
-    fn represent(record: &Self::Record, options: &RenderOptions) -> Node;
+    /// Writes a record as `name` (its XML element: `step`).
+    fn write(out: &mut dyn Out, name: &str, record: &Self::Record, options: &RenderOptions);
+    /// A record's id: where `after` goes on from.
+    fn id(record: &Self::Record) -> i64;
 
     /// The part of the filtered list `window` selects.
     fn page(
@@ -87,9 +90,9 @@ pub trait Resource: Listed {
 
 /// Implements [`Listed`] and [`Resource`] from a core module (`Changes`, `Filter`), a store
 /// module (`page`, `count_list`, `find`, `create`, `update` and the DELETE function) and a
-/// representation.
+/// representation. `record: T => field` says the record's id is `field.id`, not `id`.
 macro_rules! resource {
-    ($name:ident, $singular:literal, $plural:literal, record: $record:ty, changes: $changes:ty, filter: $filter:ty,
+    ($name:ident, $singular:literal, $plural:literal, record: $record:ty $(=> $main:ident)?, changes: $changes:ty, filter: $filter:ty,
      store: $store:path, represent: $represent:path, destroy: $destroy:ident
      $(, holds_tokens: $holds_tokens:literal)?) => {
         pub struct $name;
@@ -106,8 +109,16 @@ macro_rules! resource {
             ) -> Result<Self::Filter, Errors> {
                 <$filter>::parse(raw)
             }
-            fn represent(record: &Self::Record, options: &RenderOptions) -> Node {
-                $represent(record, options)
+            fn write(
+                out: &mut dyn runsheet_format::Out,
+                name: &str,
+                record: &Self::Record,
+                options: &RenderOptions,
+            ) {
+                $represent(record, options).write(out, name)
+            }
+            fn id(record: &Self::Record) -> i64 {
+                record$(.$main)?.id
             }
             fn page(
                 conn: &mut AnyConnection,
@@ -168,10 +179,10 @@ macro_rules! resource {
 pub(crate) use resource;
 
 resource!(Users, "user", "users",
-    record: runsheet_core::user::UserRecord, changes: runsheet_core::user::UserChanges, filter: runsheet_core::user::UserFilter,
+    record: runsheet_core::user::UserRecord => user, changes: runsheet_core::user::UserChanges, filter: runsheet_core::user::UserFilter,
     store: runsheet_store::users, represent: runsheet_format::resources::user, destroy: deactivate,
     holds_tokens: true);
 
 resource!(Groups, "group", "groups",
-    record: runsheet_core::group::GroupRecord, changes: runsheet_core::group::GroupChanges, filter: runsheet_core::group::GroupFilter,
+    record: runsheet_core::group::GroupRecord => group, changes: runsheet_core::group::GroupChanges, filter: runsheet_core::group::GroupFilter,
     store: runsheet_store::groups, represent: runsheet_format::resources::group, destroy: deactivate);

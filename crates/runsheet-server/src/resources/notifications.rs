@@ -24,9 +24,7 @@ async fn send(api: ApiRequest) -> ApiResult {
     let params = NotifyParams::parse(notify::asked(&api).unwrap_or(&Value::Null))
         .map_err(|e| api.fail(e))?;
     let record = notify::send(&api, step_id, &params).await?;
-    api.record(
-        StatusCode::OK,
-        "job_run",
-        runsheet_format::resources::job_runs::job_run(&record, api.options()),
-    )
+    api.render(StatusCode::OK, "job_run", |out, name| {
+        runsheet_format::resources::job_runs::write_job_run(out, name, &record)
+    })
 }

@@ -8,7 +8,7 @@ use actix_web::web;
 use runsheet_core::paging::Window;
 use runsheet_core::request::{RequestChanges, RequestFilter, RequestRecord};
 use runsheet_core::Errors;
-use runsheet_format::{Node, RenderOptions};
+use runsheet_format::{Out, RenderOptions};
 use runsheet_store::{requests as store, AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
@@ -27,8 +27,11 @@ impl Listed for Requests {
     fn parse_filter(raw: &Map<String, Value>, _: &Context) -> Result<RequestFilter, Errors> {
         RequestFilter::parse(raw)
     }
-    fn represent(record: &RequestRecord, options: &RenderOptions) -> Node {
-        runsheet_format::resources::requests::request(record, options)
+    fn write(out: &mut dyn Out, name: &str, record: &RequestRecord, options: &RenderOptions) {
+        runsheet_format::resources::requests::request(record, options).write(out, name)
+    }
+    fn id(record: &RequestRecord) -> i64 {
+        record.request.id
     }
     fn page(
         conn: &mut AnyConnection,

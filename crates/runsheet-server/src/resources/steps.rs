@@ -8,7 +8,7 @@ use actix_web::web;
 use runsheet_core::paging::Window;
 use runsheet_core::step::{StepChanges, StepFilter, StepRecord};
 use runsheet_core::Errors;
-use runsheet_format::{Node, RenderOptions};
+use runsheet_format::{Out, RenderOptions};
 use runsheet_store::{steps as store, AnyConnection, StoreError};
 use serde_json::{Map, Value};
 
@@ -27,8 +27,11 @@ impl Listed for Steps {
     fn parse_filter(raw: &Map<String, Value>, context: &Context) -> Result<StepFilter, Errors> {
         StepFilter::parse(raw, context.tz)
     }
-    fn represent(record: &StepRecord, options: &RenderOptions) -> Node {
-        runsheet_format::resources::steps::step(record, options)
+    fn write(out: &mut dyn Out, name: &str, record: &StepRecord, options: &RenderOptions) {
+        runsheet_format::resources::steps::write_step(out, name, record, options)
+    }
+    fn id(record: &StepRecord) -> i64 {
+        record.step.id
     }
     fn page(
         conn: &mut AnyConnection,

@@ -1,0 +1,163 @@
+//! Writing a representation straight into its text, in JSON or in XML.
+//!
+//! A resource writes its fields into an [`Out`] one by one; [`crate::JsonOut`]'s and
+//! [`crate::XmlOut`]'s implementations hold each format's rules (keys and commas, element
+//! names, `type` and `nil` attributes, escaping). A [`crate::Node`] tree is written through
+//! the same calls, so the two ways of rendering cannot differ. The hot resources (steps, job
+//! runs) are written without a tree: building, writing and dropping one was a quarter of a
+//! 50-step list's time (docs/benchmarks.md).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::node::ScalarType;
+
+/// Where a representation is written. `name` is a field's key in a record, or an item's
+/// element name in a list (JSON writes no key there).
+pub trait Out {
+    /// A nil; `ty` is its column's type, which XML keeps (`type="datetime" nil="true"`).
+    fn null(&mut self, name: &str, ty: Option<ScalarType>);
+    fn str(&mut self, name: &str, value: &str);
+    fn int(&mut self, name: &str, value: i64);
+    fn bool(&mut self, name: &str, value: bool);
+    fn float(&mut self, name: &str, value: f64);
+    /// A decimal kept as its text so that no precision is lost; a string in JSON, as Rails did.
+    fn decimal(&mut self, name: &str, value: &str);
+    fn date(&mut self, name: &str, value: NaiveDate);
+    /// A UTC time, written in the configured zone.
+    fn time(&mut self, name: &str, value: NaiveDateTime);
+    /// A record's start: its fields follow, then [`Out::close_record`] with the same name.
+    fn open_record(&mut self, name: &str);
+    fn close_record(&mut self, name: &str);
+    /// A list with items: they follow, then [`Out::close_list`]. An empty list is
+    /// [`Out::empty_list`], which XML writes differently (`<x type="array"/>`).
+    fn open_list(&mut self, name: &str);
+    fn close_list(&mut self, name: &str);
+    fn empty_list(&mut self, name: &str);
+}
+
+impl dyn Out + '_ {
+    /// A scalar field; `None` is a nil of the value's type.
+    pub fn field(&mut self, name: &str, value: impl Scalar) {
+        value.write(self, name);
+    }
+
+    /// A nested record whose fields `fields` writes.
+    pub fn record(&mut self, name: &str, fields: impl FnOnce(&mut dyn Out)) {
+        self.open_record(name);
+        fields(self);
+        self.close_record(name);
+    }
+
+    /// A nested record only when there is one: a missing `belongs_to` record is left out,
+    /// not written as a nil.
+    pub fn opt_record<T>(
+        &mut self,
+        name: &str,
+        value: Option<T>,
+        fields: impl FnOnce(&mut dyn Out, T),
+    ) {
+        if let Some(value) = value {
+            self.open_record(name);
+            fields(self, value);
+            self.close_record(name);
+        }
+    }
+
+    /// A list of `items`, each written by `item` under the element name `item_name`.
+    pub fn list<T>(
+        &mut self,
+        name: &str,
+        item_name: &str,
+        items: impl IntoIterator<Item = T>,
+        mut item: impl FnMut(&mut dyn Out, &str, T),
+    ) {
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_none() {
+            self.empty_list(name);
+            return;
+        }
+        self.open_list(name);
+        for value in items {
+            item(self, item_name, value);
+        }
+        self.close_list(name);
+    }
+}
+
+/// A value written as one field: what [`Out::field`] takes.
+pub trait Scalar {
+    /// The type a nil of this value keeps in XML.
+    const NULL: Option<ScalarType>;
+    fn write(self, out: &mut dyn Out, name: &str);
+}
+
+impl<T: Scalar> Scalar for Option<T> {
+    const NULL: Option<ScalarType> = T::NULL;
+    fn write(self, out: &mut dyn Out, name: &str) {
+        match self {
+            Some(value) => value.write(out, name),
+            None => out.null(name, T::NULL),
+        }
+    }
+}
+
+macro_rules! scalar {
+    ($($ty:ty => |$out:ident, $name:ident, $v:ident| $write:expr, null: $null:expr;)*) => {$(
+        impl Scalar for $ty {
+            const NULL: Option<ScalarType> = $null;
+            fn write(self, $out: &mut dyn Out, $name: &str) {
+                let $v = self;
+                $write
+            }
+        }
+    )*};
+}
+
+scalar! {
+    i64 => |out, name, v| out.int(name, v), null: Some(ScalarType::Integer);
+    i32 => |out, name, v| out.int(name, i64::from(v)), null: Some(ScalarType::Integer);
+    u32 => |out, name, v| out.int(name, i64::from(v)), null: Some(ScalarType::Integer);
+    bool => |out, name, v| out.bool(name, v), null: Some(ScalarType::Boolean);
+    f64 => |out, name, v| out.float(name, v), null: Some(ScalarType::Float);
+    NaiveDate => |out, name, v| out.date(name, v), null: Some(ScalarType::Date);
+    NaiveDateTime => |out, name, v| out.time(name, v), null: Some(ScalarType::Time);
+    DateTime<Utc> => |out, name, v| out.time(name, v.naive_utc()), null: Some(ScalarType::Time);
+    &str => |out, name, v| out.str(name, v), null: None;
+    &String => |out, name, v| out.str(name, v), null: None;
+}
+
+/// An integer in decimal, without the formatting machinery.
+pub(crate) fn push_int(buf: &mut String, value: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value.unsigned_abs();
+    loop {
+        at -= 1;
+        // A digit: below 10.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        buf.push('-');
+    }
+    for &digit in &digits[at..] {
+        buf.push(char::from(digit));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers() {
+        for value in [0, 7, -7, 10, 1_346_787_283, i64::MAX, i64::MIN] {
+            let mut ours = String::new();
+            push_int(&mut ours, value);
+            assert_eq!(ours, value.to_string());
+        }
+    }
+}
