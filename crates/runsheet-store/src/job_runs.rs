@@ -7,7 +7,9 @@ use crate::sql::{direct, for_ids, in_range, load_window, lower, one_of, Backend}
 use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use runsheet_core::job_run::JobRunFilter;
 use runsheet_core::notification::{
     JobRun, JobRunRecord, JobRunRequest, JobRunStep, NewJobRun, Owner, RequestMail, StepMail,
@@ -121,14 +123,18 @@ pub fn count_list(conn: &mut AnyConnection, filter: &JobRunFilter) -> Result<i64
     Ok(filtered(filter).count().get_result(conn)?)
 }
 
+/// The runs in flight, written as `job_runs_in_flight_idx`'s condition (the migration of
+/// 2026-12-02): a query says it in these words for the database to read that small index.
+/// The statuses are [`JobRunFilter::unfinished_statuses`] (tested).
+const IN_FLIGHT: &str = "lower(\"job_runs\".\"status\") IN ('starting', 'running')";
+
 fn filtered(filter: &JobRunFilter) -> job_runs::BoxedQuery<'static, Backend> {
     let mut query = job_runs::table.into_boxed();
     if let Some(running) = filter.currently_running {
-        let unfinished = JobRunFilter::unfinished_statuses();
         query = if running {
-            query.filter(one_of(lower(job_runs::status), unfinished))
+            query.filter(sql::<Bool>(IN_FLIGHT))
         } else {
-            query.filter(lower(job_runs::status).ne_all(unfinished))
+            query.filter(lower(job_runs::status).ne_all(JobRunFilter::unfinished_statuses()))
         };
     }
     if let Some(v) = &filter.status {
@@ -330,4 +336,66 @@ fn owner(conn: &mut AnyConnection, kind: &str, id: i64) -> Result<Owner, StoreEr
         email,
         member_emails,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use diesel::sql_types::Text;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn in_flight_names_the_unfinished_statuses() {
+        let mut named: Vec<&str> = IN_FLIGHT.split('\'').skip(1).step_by(2).collect();
+        named.sort_unstable();
+        let mut unfinished = JobRunFilter::unfinished_statuses();
+        unfinished.sort();
+        assert_eq!(named, unfinished);
+    }
+
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl Instrumentation for Recorder {
+        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                self.0.lock().unwrap().push(query.to_string());
+            }
+        }
+    }
+
+    #[derive(QueryableByName)]
+    struct PlanRow {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    /// The list of runs in flight reads `job_runs_in_flight_idx` alone on SQLite: the
+    /// condition the store writes must be the index's, word for word, or SQLite would
+    /// fall back to the rows.
+    #[test]
+    fn sqlite_reads_the_runs_in_flight_from_their_index_alone() {
+        let db = TestDb::sqlite();
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let statements = Arc::new(Mutex::new(Vec::new()));
+        conn.set_instrumentation(Recorder(statements.clone()));
+        let filter = JobRunFilter {
+            currently_running: Some(true),
+            ..JobRunFilter::default()
+        };
+        assert!(list(&mut conn, &filter).unwrap().is_empty());
+        let listed = statements.lock().unwrap().first().cloned().unwrap();
+        let (sql, _binds) = listed.split_once(" -- binds: ").unwrap();
+        let plan: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load(&mut conn)
+            .unwrap();
+        let plan: Vec<String> = plan.into_iter().map(|row| row.detail).collect();
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("USING COVERING INDEX job_runs_in_flight_idx")),
+            "{sql}\n{plan:?}"
+        );
+    }
 }
