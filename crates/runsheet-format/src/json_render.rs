@@ -154,37 +154,50 @@ impl Out for JsonOut {
 }
 
 /// A JSON string literal, escaped as serde_json escapes it: `"`, `\` and control
-/// characters; everything else as it is.
+/// characters; everything else as it is. Runs of plain bytes are copied whole: every key
+/// and string of every record comes through here.
 pub(crate) fn push_string(buf: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     buf.push('"');
     let mut plain = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
-        };
+    for (index, &byte) in text.as_bytes().iter().enumerate() {
+        if !NEEDS_ESCAPE[usize::from(byte)] {
+            continue;
+        }
         // An ASCII byte is always a character boundary.
         buf.push_str(&text[plain..index]);
         plain = index + 1;
-        if escape.is_empty() {
-            buf.push_str("\\u00");
-            buf.push(char::from(HEX[usize::from(byte >> 4)]));
-            buf.push(char::from(HEX[usize::from(byte & 0xf)]));
-        } else {
-            buf.push_str(escape);
+        match byte {
+            b'"' => buf.push_str("\\\""),
+            b'\\' => buf.push_str("\\\\"),
+            b'\n' => buf.push_str("\\n"),
+            b'\r' => buf.push_str("\\r"),
+            b'\t' => buf.push_str("\\t"),
+            0x08 => buf.push_str("\\b"),
+            0x0c => buf.push_str("\\f"),
+            _ => {
+                buf.push_str("\\u00");
+                buf.push(char::from(HEX[usize::from(byte >> 4)]));
+                buf.push(char::from(HEX[usize::from(byte & 0xf)]));
+            }
         }
     }
     buf.push_str(&text[plain..]);
     buf.push('"');
 }
+
+/// The bytes a JSON string cannot carry as they are: control characters, `"` and `\`.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
 
 #[cfg(test)]
 mod tests {

@@ -17,27 +17,77 @@ pub(crate) fn escape_text(text: &str) -> String {
 /// carriage return, and U+FFFE/U+FFFF) are replaced with U+FFFD REPLACEMENT CHARACTER rather than
 /// dropped, so a reader can see that something was there; they cannot even be written as
 /// character references, and letting them through would make the whole document ill-formed.
+///
+/// Runs of plain bytes are copied whole: every text of every record comes through here.
 pub(crate) fn push_escaped_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            c if is_xml_char(c) => out.push(c),
-            _ => out.push('\u{FFFD}'),
-        }
+    let bytes = text.as_bytes();
+    let mut plain = 0;
+    let mut index = 0;
+    while index < bytes.len() {
+        let (replacement, width) = match bytes[index] {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'\r' => ("&#13;", 1),
+            b'\t' | b'\n' => {
+                index += 1;
+                continue;
+            }
+            0..=0x1f => ("\u{FFFD}", 1),
+            // U+FFFE and U+FFFF, the only other characters XML forbids (UTF-8 EF BF BE/BF).
+            0xef if matches!(bytes.get(index + 1..index + 3), Some([0xbf, 0xbe | 0xbf])) => {
+                ("\u{FFFD}", 3)
+            }
+            _ => {
+                index += 1;
+                continue;
+            }
+        };
+        // Each replaced character starts at an ASCII byte or a lead byte: a boundary.
+        out.push_str(&text[plain..index]);
+        out.push_str(replacement);
+        index += width;
+        plain = index;
     }
-}
-
-/// XML 1.0's Char production; surrogates cannot occur in a Rust string.
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+    out.push_str(&text[plain..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rule character by character, as XML 1.0's Char production says it.
+    fn reference(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '\r' => out.push_str("&#13;"),
+                '\t' | '\n' | '\u{20}'..='\u{FFFD}' | '\u{10000}'.. => out.push(c),
+                _ => out.push('\u{FFFD}'),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn byte_runs_follow_the_character_rule() {
+        let mut every: String = (0u32..0x800).filter_map(char::from_u32).collect();
+        every.extend([
+            '\u{FFFC}',
+            '\u{FFFD}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{10000}',
+            '😀',
+        ]);
+        every.push_str("\u{EFBF}\u{FEFF}\u{FFBE}x");
+        for text in [every.as_str(), "", "\u{FFFF}", "a\u{FFFE}", "\u{FFFD}\r"] {
+            assert_eq!(escape_text(text), reference(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn escapes_markup_characters() {
