@@ -341,10 +341,7 @@ fn owner(conn: &mut AnyConnection, kind: &str, id: i64) -> Result<Owner, StoreEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::TestDb;
-    use diesel::connection::{Instrumentation, InstrumentationEvent};
-    use diesel::sql_types::Text;
-    use std::sync::{Arc, Mutex};
+    use crate::testing::{fixtures, TestDb};
 
     #[test]
     fn in_flight_names_the_unfinished_statuses() {
@@ -355,22 +352,6 @@ mod tests {
         assert_eq!(named, unfinished);
     }
 
-    struct Recorder(Arc<Mutex<Vec<String>>>);
-
-    impl Instrumentation for Recorder {
-        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                self.0.lock().unwrap().push(query.to_string());
-            }
-        }
-    }
-
-    #[derive(QueryableByName)]
-    struct PlanRow {
-        #[diesel(sql_type = Text)]
-        detail: String,
-    }
-
     /// The list of runs in flight reads `job_runs_in_flight_idx` alone on SQLite: the
     /// condition the store writes must be the index's, word for word, or SQLite would
     /// fall back to the rows.
@@ -379,23 +360,17 @@ mod tests {
         let db = TestDb::sqlite();
         let pool = db.pool();
         let mut conn = pool.get().unwrap();
-        let statements = Arc::new(Mutex::new(Vec::new()));
-        conn.set_instrumentation(Recorder(statements.clone()));
         let filter = JobRunFilter {
             currently_running: Some(true),
             ..JobRunFilter::default()
         };
-        assert!(list(&mut conn, &filter).unwrap().is_empty());
-        let listed = statements.lock().unwrap().first().cloned().unwrap();
-        let (sql, _binds) = listed.split_once(" -- binds: ").unwrap();
-        let plan: Vec<PlanRow> = diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-            .load(&mut conn)
-            .unwrap();
-        let plan: Vec<String> = plan.into_iter().map(|row| row.detail).collect();
+        let (listed, statements) = fixtures::statements(&mut conn, |conn| list(conn, &filter));
+        assert!(listed.unwrap().is_empty());
+        let plan = fixtures::sqlite_plan(&mut conn, &statements[0]).unwrap();
         assert!(
             plan.iter()
                 .any(|step| step.contains("USING COVERING INDEX job_runs_in_flight_idx")),
-            "{sql}\n{plan:?}"
+            "{statements:?}\n{plan:?}"
         );
     }
 }

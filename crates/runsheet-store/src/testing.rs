@@ -232,9 +232,8 @@ pub mod fixtures {
     use runsheet_core::time;
 
     use diesel::connection::{Instrumentation, InstrumentationEvent};
-    use diesel::sql_types::BigInt;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    use diesel::sql_types::{BigInt, Text};
+    use std::sync::{Arc, Mutex};
 
     #[derive(QueryableByName)]
     struct Id {
@@ -253,12 +252,14 @@ pub mod fixtures {
         Ok(diesel::sql_query(sql).execute(conn)?)
     }
 
-    struct Counter(Arc<AtomicUsize>);
+    struct Recorder(Arc<Mutex<Vec<String>>>);
 
-    impl Instrumentation for Counter {
+    impl Instrumentation for Recorder {
         fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-            if let InstrumentationEvent::StartQuery { .. } = event {
-                self.0.fetch_add(1, Ordering::SeqCst);
+            if let InstrumentationEvent::StartQuery { query, .. } = event {
+                if let Ok(mut statements) = self.0.lock() {
+                    statements.push(query.to_string());
+                }
             }
         }
     }
@@ -269,16 +270,45 @@ pub mod fixtures {
         fn on_connection_event(&mut self, _event: InstrumentationEvent<'_>) {}
     }
 
+    /// `work`'s result and the SQL statements it ran on `conn`, each as diesel prints it
+    /// (`SQL -- binds: [...]`).
+    pub fn statements<T>(
+        conn: &mut AnyConnection,
+        work: impl FnOnce(&mut AnyConnection) -> T,
+    ) -> (T, Vec<String>) {
+        let recorded = Arc::new(Mutex::new(Vec::new()));
+        conn.set_instrumentation(Recorder(recorded.clone()));
+        let result = work(conn);
+        conn.set_instrumentation(Silent);
+        let statements = recorded.lock().map(|s| s.clone()).unwrap_or_default();
+        (result, statements)
+    }
+
     /// `work`'s result and the number of SQL statements it ran on `conn`.
     pub fn count_statements<T>(
         conn: &mut AnyConnection,
         work: impl FnOnce(&mut AnyConnection) -> T,
     ) -> (T, usize) {
-        let count = Arc::new(AtomicUsize::new(0));
-        conn.set_instrumentation(Counter(count.clone()));
-        let result = work(conn);
-        conn.set_instrumentation(Silent);
-        (result, count.load(Ordering::SeqCst))
+        let (result, statements) = statements(conn, work);
+        (result, statements.len())
+    }
+
+    #[derive(QueryableByName)]
+    struct PlanRow {
+        #[diesel(sql_type = Text)]
+        detail: String,
+    }
+
+    /// SQLite's plan for a statement as [`statements`] records it (its binds left out:
+    /// the plan is made when the statement is prepared), one line per step.
+    pub fn sqlite_plan(
+        conn: &mut AnyConnection,
+        statement: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = statement.split(" -- binds: ").next().unwrap_or(statement);
+        let rows: Vec<PlanRow> =
+            diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}")).load(conn)?;
+        Ok(rows.into_iter().map(|row| row.detail).collect())
     }
 
     pub fn server(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {

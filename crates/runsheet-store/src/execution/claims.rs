@@ -199,3 +199,31 @@ pub fn reap(
     }
     Ok(reaped)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{fixtures, TestDb};
+
+    /// The claim's read and its statement find free runs from the index alone on SQLite:
+    /// runs another runner holds are not read to be skipped.
+    #[test]
+    fn sqlite_claims_from_the_queue_index_alone() {
+        let db = TestDb::sqlite();
+        let pool = db.pool();
+        let mut conn = pool.get().unwrap();
+        let (claimed, mut statements) =
+            fixtures::statements(&mut conn, |conn| claim(conn, "runner", 4));
+        assert!(claimed.unwrap().is_empty());
+        statements.push(claim_statement(&conn, 4));
+        for statement in &statements {
+            let plan = fixtures::sqlite_plan(&mut conn, statement).unwrap();
+            assert_eq!(
+                plan,
+                ["SEARCH job_runs USING COVERING INDEX job_runs_queue_idx \
+                  (status=? AND job_type=? AND runner_id=?)"],
+                "{statement}"
+            );
+        }
+    }
+}
