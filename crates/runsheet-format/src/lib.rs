@@ -1,9 +1,11 @@
 //! runsheet's wire formats, reproducing what the original Rails API put on and took off the wire.
 //!
 //! - [`negotiate`] picks JSON or XML from an Accept header;
-//! - [`Node`] is the representation every resource is rendered from, with [`to_json`] and
-//!   [`to_xml`] producing Rails' `to_json` / `to_xml` output, and [`ListWriter`] the same
-//!   for a list a piece at a time (streamed answers);
+//! - a representation is written field by field into an [`Out`], whose JSON and XML
+//!   implementations produce Rails' `to_json` / `to_xml` output: [`render`] for a whole body,
+//!   [`ListWriter`] for a list a piece at a time (streamed answers). Steps and job runs write
+//!   themselves from their records; the other resources build a [`Node`] tree, which
+//!   [`to_json`] and [`to_xml`] render through the same calls;
 //! - [`errors_to_json`], [`errors_to_xml`], [`message_to_json`], [`message_to_xml`] render the
 //!   error bodies;
 //! - [`parse_json`], [`parse_xml`] and [`parse_query`] turn request bodies and query strings into
