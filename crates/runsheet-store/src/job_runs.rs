@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{direct, for_ids, in_range, load_window, lower, one_of, Backend};
+use crate::sql::{direct, for_ids, in_range, load_window, lower, one_of};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -98,6 +98,52 @@ pub fn record_notification(
     })
 }
 
+/// The runs in flight, written as `job_runs_in_flight_idx`'s condition (the migration of
+/// 2026-12-02): a query says it in these words for the database to read that small index.
+/// The statuses are [`JobRunFilter::unfinished_statuses`] (tested).
+const IN_FLIGHT: &str = "lower(\"job_runs\".\"status\") IN ('starting', 'running')";
+
+/// The runs `$filter` selects, as a boxed query for the backend it is run on (in
+/// [`direct!`]: a list of runs is read without `MultiConnection`'s second pass).
+macro_rules! filtered {
+    ($filter:expr) => {{
+        let filter: &JobRunFilter = $filter;
+        let mut query = job_runs::table.into_boxed();
+        if let Some(running) = filter.currently_running {
+            query = if running {
+                query.filter(sql::<Bool>(IN_FLIGHT))
+            } else {
+                query.filter(lower(job_runs::status).ne_all(JobRunFilter::unfinished_statuses()))
+            };
+        }
+        if let Some(v) = &filter.status {
+            query = query.filter(one_of(lower(job_runs::status), v.clone()));
+        }
+        if let Some(v) = &filter.run_key {
+            query = query.filter(one_of(job_runs::run_key, v.clone()));
+        }
+        if let Some(v) = &filter.job_type {
+            query = query.filter(one_of(job_runs::job_type, v.clone()));
+        }
+        if let Some(v) = &filter.process_id {
+            query = query.filter(one_of(job_runs::process_id, v.clone()));
+        }
+        if let Some(v) = &filter.automation_id {
+            query = query.filter(one_of(job_runs::automation_id, v.clone()));
+        }
+        if let Some(v) = &filter.user_id {
+            query = query.filter(one_of(job_runs::user_id, v.clone()));
+        }
+        if let Some(v) = &filter.step_id {
+            query = query.filter(one_of(job_runs::step_id, v.clone()));
+        }
+        query = in_range!(query, job_runs::created_at, filter.created);
+        query = in_range!(query, job_runs::updated_at, filter.updated);
+        query = in_range!(query, job_runs::finished_at, filter.finished);
+        query
+    }};
+}
+
 /// GET /v1/job_runs: the runs the filter selects, by id, with their steps: two queries (and
 /// one more per thousand steps), whatever the number of runs.
 pub fn list(
@@ -113,55 +159,19 @@ pub fn page(
     filter: &JobRunFilter,
     window: &Window,
 ) -> Result<Vec<JobRunRecord>, StoreError> {
-    let rows: Vec<JobRunRow> =
-        load_window!(conn, filtered(filter), window, job_runs::id, job_runs::id);
+    let rows: Vec<JobRunRow> = direct!(conn, |c| load_window!(
+        c,
+        filtered!(filter),
+        window,
+        job_runs::id,
+        job_runs::id
+    ));
     with_steps(conn, rows)
 }
 
 /// How many runs the whole list has.
 pub fn count_list(conn: &mut AnyConnection, filter: &JobRunFilter) -> Result<i64, StoreError> {
-    Ok(filtered(filter).count().get_result(conn)?)
-}
-
-/// The runs in flight, written as `job_runs_in_flight_idx`'s condition (the migration of
-/// 2026-12-02): a query says it in these words for the database to read that small index.
-/// The statuses are [`JobRunFilter::unfinished_statuses`] (tested).
-const IN_FLIGHT: &str = "lower(\"job_runs\".\"status\") IN ('starting', 'running')";
-
-fn filtered(filter: &JobRunFilter) -> job_runs::BoxedQuery<'static, Backend> {
-    let mut query = job_runs::table.into_boxed();
-    if let Some(running) = filter.currently_running {
-        query = if running {
-            query.filter(sql::<Bool>(IN_FLIGHT))
-        } else {
-            query.filter(lower(job_runs::status).ne_all(JobRunFilter::unfinished_statuses()))
-        };
-    }
-    if let Some(v) = &filter.status {
-        query = query.filter(one_of(lower(job_runs::status), v.clone()));
-    }
-    if let Some(v) = &filter.run_key {
-        query = query.filter(one_of(job_runs::run_key, v.clone()));
-    }
-    if let Some(v) = &filter.job_type {
-        query = query.filter(one_of(job_runs::job_type, v.clone()));
-    }
-    if let Some(v) = &filter.process_id {
-        query = query.filter(one_of(job_runs::process_id, v.clone()));
-    }
-    if let Some(v) = &filter.automation_id {
-        query = query.filter(one_of(job_runs::automation_id, v.clone()));
-    }
-    if let Some(v) = &filter.user_id {
-        query = query.filter(one_of(job_runs::user_id, v.clone()));
-    }
-    if let Some(v) = &filter.step_id {
-        query = query.filter(one_of(job_runs::step_id, v.clone()));
-    }
-    query = in_range!(query, job_runs::created_at, filter.created);
-    query = in_range!(query, job_runs::updated_at, filter.updated);
-    query = in_range!(query, job_runs::finished_at, filter.finished);
-    query
+    Ok(direct!(conn, |c| filtered!(filter).count().get_result(c))?)
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<JobRunRecord, StoreError> {

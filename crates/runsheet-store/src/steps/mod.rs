@@ -141,6 +141,53 @@ impl From<StepRow> for Step {
     }
 }
 
+/// `$query` keeping the steps whose `$field`s are among the filter's values for them.
+macro_rules! any_of {
+    ($query:ident, $filter:ident, $($field:ident),*) => {$(
+        if let Some(v) = &$filter.$field {
+            $query = $query.filter(one_of(steps::$field, v.clone()));
+        }
+    )*};
+}
+
+/// The steps `$filter` selects, as a boxed query for the backend it is run on (in
+/// [`direct!`]: a list's ids and rows are read without `MultiConnection`'s second pass).
+macro_rules! filtered {
+    ($filter:expr) => {{
+        let filter: &StepFilter = $filter;
+        let mut q = steps::table.into_boxed();
+        any_of!(
+            q,
+            filter,
+            aasm_state,
+            name,
+            request_id,
+            owner_id,
+            installed_component_id,
+            component_version,
+            version_tag_id,
+            custom_ticket_id,
+            package_template_id,
+            script_id,
+            runtime_phase_id,
+            phase_id,
+            procedure_id,
+            parent_id,
+            category_id,
+            work_task_id
+        );
+        if let Some(running) = filter.running {
+            q = q.filter(one_of(
+                steps::aasm_state,
+                StepFilter::running_states(running),
+            ));
+        }
+        q = in_range!(q, steps::created_at, filter.created);
+        q = in_range!(q, steps::updated_at, filter.updated);
+        q
+    }};
+}
+
 pub fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRecord>, StoreError> {
     page(conn, filter, &Window::ALL)
 }
@@ -151,23 +198,29 @@ pub fn page(
     filter: &StepFilter,
     window: &Window,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let rows: Vec<StepRow> = load_window!(conn, filtered(filter), window, steps::id, list_order());
+    let rows: Vec<StepRow> = direct!(conn, |c| load_window!(
+        c,
+        filtered!(filter),
+        window,
+        steps::id,
+        list_order()
+    ));
     load_records(conn, rows)
 }
 
 /// How many steps the whole list has.
 pub fn count_list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<i64, StoreError> {
-    Ok(filtered(filter).count().get_result(conn)?)
+    Ok(direct!(conn, |c| filtered!(filter).count().get_result(c))?)
 }
 
 /// The ids of the whole list, in its order: what a list too long to load at once is read
 /// from, [`by_ids`] a chunk at a time. Eight bytes a step, where a loaded step takes
 /// kilobytes.
 pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, StoreError> {
-    Ok(filtered(filter)
+    Ok(direct!(conn, |c| filtered!(filter)
         .select(steps::id)
         .order(list_order())
-        .load(conn)?)
+        .load(c))?)
 }
 
 /// The steps of `ids`, in that order; ids of no step are left out.
@@ -198,44 +251,6 @@ fn list_order() -> (
         steps::position,
         steps::id,
     )
-}
-
-fn filtered(filter: &StepFilter) -> steps::BoxedQuery<'static, Backend> {
-    let mut q = steps::table.into_boxed::<Backend>();
-    macro_rules! any_of {
-        ($($field:ident),*) => {$(
-            if let Some(v) = &filter.$field {
-                q = q.filter(one_of(steps::$field, v.clone()));
-            }
-        )*};
-    }
-    any_of!(
-        aasm_state,
-        name,
-        request_id,
-        owner_id,
-        installed_component_id,
-        component_version,
-        version_tag_id,
-        custom_ticket_id,
-        package_template_id,
-        script_id,
-        runtime_phase_id,
-        phase_id,
-        procedure_id,
-        parent_id,
-        category_id,
-        work_task_id
-    );
-    if let Some(running) = filter.running {
-        q = q.filter(one_of(
-            steps::aasm_state,
-            StepFilter::running_states(running),
-        ));
-    }
-    q = in_range!(q, steps::created_at, filter.created);
-    q = in_range!(q, steps::updated_at, filter.updated);
-    q
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
