@@ -205,8 +205,8 @@ mod tests {
     use super::*;
     use crate::testing::{fixtures, TestDb};
 
-    /// The claim's read and its statement find free runs from the index alone on SQLite:
-    /// runs another runner holds are not read to be skipped.
+    /// The claim's read and its statement find free runs from the index of free runs
+    /// alone on SQLite, in id order: runs another runner holds are not read to be skipped.
     #[test]
     fn sqlite_claims_from_the_queue_index_alone() {
         let db = TestDb::sqlite();
@@ -221,7 +221,7 @@ mod tests {
             assert_eq!(
                 plan,
                 ["SEARCH job_runs USING COVERING INDEX job_runs_queue_idx \
-                  (status=? AND job_type=? AND runner_id=?)"],
+                  (status=? AND job_type=?)"],
                 "{statement}"
             );
         }
