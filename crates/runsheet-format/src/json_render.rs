@@ -6,16 +6,16 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
+use crate::negotiation::Format;
 use crate::node::{Node, ScalarType};
 use crate::out::{push_int, Out};
+use crate::render::render;
 use crate::render_options::RenderOptions;
 use crate::timestamp::{push_date, push_time};
 
 /// The JSON text of `node`, compact, as the original sent it.
 pub fn to_json(node: &Node, options: &RenderOptions) -> Vec<u8> {
-    let mut out = JsonOut::new(options.tz);
-    node.write(&mut out, "");
-    out.finish()
+    render(Format::Json, "", options, |out, name| node.write(out, name))
 }
 
 /// JSON being written: keys, commas and brackets follow the calls.

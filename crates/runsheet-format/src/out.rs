@@ -1,7 +1,7 @@
 //! Writing a representation straight into its text, in JSON or in XML.
 //!
-//! A resource writes its fields into an [`Out`] one by one; [`crate::JsonOut`]'s and
-//! [`crate::XmlOut`]'s implementations hold each format's rules (keys and commas, element
+//! A resource writes its fields into an [`Out`] one by one; its two implementations,
+//! `JsonOut` and `XmlOut`, hold each format's rules (keys and commas, element
 //! names, `type` and `nil` attributes, escaping). A [`crate::Node`] tree is written through
 //! the same calls, so the two ways of rendering cannot differ. The hot resources (steps, job
 //! runs) are written without a tree: building, writing and dropping one was a quarter of a
@@ -57,9 +57,7 @@ impl dyn Out + '_ {
         fields: impl FnOnce(&mut dyn Out, T),
     ) {
         if let Some(value) = value {
-            self.open_record(name);
-            fields(self, value);
-            self.close_record(name);
+            self.record(name, |out| fields(out, value));
         }
     }
 

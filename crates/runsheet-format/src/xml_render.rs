@@ -1,16 +1,17 @@
-//! Rails' `to_xml`: dasherized elements, `type` attributes on typed values, `nil="true"` on nils,
-//! `type="array"` on lists, nested records without a type.
+//! A `Node` tree as Rails' `to_xml` wrote it; the format's rules are `XmlOut`'s
+//! (`xml_out.rs`).
 
+use crate::negotiation::Format;
 use crate::node::Node;
+use crate::render::render;
 use crate::render_options::RenderOptions;
-use crate::xml_out::XmlOut;
 
 /// The XML document for `node` with root element `root` (`job-run`, or `job-runs` for a list;
 /// underscores are dasherized here, so `job_runs` works too).
 pub fn to_xml(root: &str, node: &Node, options: &RenderOptions) -> Vec<u8> {
-    let mut out = XmlOut::document(options.tz);
-    node.write(&mut out, root);
-    out.finish()
+    render(Format::Xml, root, options, |out, name| {
+        node.write(out, name)
+    })
 }
 
 #[cfg(test)]

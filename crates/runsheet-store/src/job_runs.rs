@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{direct, for_ids, in_range, load_window, lower, one_of};
+use crate::sql::{any_of, direct, for_ids, in_range, load_window, lower, one_of};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -119,24 +119,17 @@ macro_rules! filtered {
         if let Some(v) = &filter.status {
             query = query.filter(one_of(lower(job_runs::status), v.clone()));
         }
-        if let Some(v) = &filter.run_key {
-            query = query.filter(one_of(job_runs::run_key, v.clone()));
-        }
-        if let Some(v) = &filter.job_type {
-            query = query.filter(one_of(job_runs::job_type, v.clone()));
-        }
-        if let Some(v) = &filter.process_id {
-            query = query.filter(one_of(job_runs::process_id, v.clone()));
-        }
-        if let Some(v) = &filter.automation_id {
-            query = query.filter(one_of(job_runs::automation_id, v.clone()));
-        }
-        if let Some(v) = &filter.user_id {
-            query = query.filter(one_of(job_runs::user_id, v.clone()));
-        }
-        if let Some(v) = &filter.step_id {
-            query = query.filter(one_of(job_runs::step_id, v.clone()));
-        }
+        any_of!(
+            query,
+            filter,
+            job_runs,
+            run_key,
+            job_type,
+            process_id,
+            automation_id,
+            user_id,
+            step_id
+        );
         query = in_range!(query, job_runs::created_at, filter.created);
         query = in_range!(query, job_runs::updated_at, filter.updated);
         query = in_range!(query, job_runs::finished_at, filter.finished);

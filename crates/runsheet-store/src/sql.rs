@@ -103,6 +103,17 @@ macro_rules! in_range {
 }
 pub(crate) use in_range;
 
+/// `$query` keeping the rows whose `$field`s are among `$filter`'s values for them (each
+/// field a `Option<Vec<_>>` of the filter, named as the column of `$table`).
+macro_rules! any_of {
+    ($query:ident, $filter:ident, $table:ident, $($field:ident),*) => {$(
+        if let Some(v) = &$filter.$field {
+            $query = $query.filter($crate::sql::one_of($table::$field, v.clone()));
+        }
+    )*};
+}
+pub(crate) use any_of;
+
 pub(crate) use crate::one_of::{one_of, one_of_query};
 
 /// The distinct ids, sorted.

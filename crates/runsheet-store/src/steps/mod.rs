@@ -7,7 +7,7 @@ use crate::schema::{
     installed_components, phases, procedures, properties, requests, runtime_phases, scripts,
     server_levels, servers, step_property_values, step_servers, steps, users, work_tasks,
 };
-use crate::sql::{direct, for_ids, in_range, load_window, one_of, IN_CHUNK};
+use crate::sql::{any_of, direct, for_ids, in_range, load_window, one_of, IN_CHUNK};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -141,15 +141,6 @@ impl From<StepRow> for Step {
     }
 }
 
-/// `$query` keeping the steps whose `$field`s are among the filter's values for them.
-macro_rules! any_of {
-    ($query:ident, $filter:ident, $($field:ident),*) => {$(
-        if let Some(v) = &$filter.$field {
-            $query = $query.filter(one_of(steps::$field, v.clone()));
-        }
-    )*};
-}
-
 /// The steps `$filter` selects, as a boxed query for the backend it is run on (in
 /// [`direct!`]: a list's ids and rows are read without `MultiConnection`'s second pass).
 macro_rules! filtered {
@@ -159,6 +150,7 @@ macro_rules! filtered {
         any_of!(
             q,
             filter,
+            steps,
             aasm_state,
             name,
             request_id,
