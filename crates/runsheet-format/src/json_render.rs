@@ -11,6 +11,7 @@ use crate::node::{Node, ScalarType};
 use crate::out::{push_int, Out};
 use crate::render::render;
 use crate::render_options::RenderOptions;
+use crate::special_bytes::next_special;
 use crate::timestamp::{push_date, push_time};
 
 /// The JSON text of `node`, compact, as the original sent it.
@@ -159,13 +160,13 @@ impl Out for JsonOut {
 pub(crate) fn push_string(buf: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     buf.push('"');
+    let bytes = text.as_bytes();
     let mut plain = 0;
-    for (index, &byte) in text.as_bytes().iter().enumerate() {
-        if !NEEDS_ESCAPE[usize::from(byte)] {
-            continue;
-        }
+    loop {
+        let index = plain + next_special(&bytes[plain..], b"\"\\");
         // An ASCII byte is always a character boundary.
         buf.push_str(&text[plain..index]);
+        let Some(&byte) = bytes.get(index) else { break };
         plain = index + 1;
         match byte {
             b'"' => buf.push_str("\\\""),
@@ -182,22 +183,8 @@ pub(crate) fn push_string(buf: &mut String, text: &str) {
             }
         }
     }
-    buf.push_str(&text[plain..]);
     buf.push('"');
 }
-
-/// The bytes a JSON string cannot carry as they are: control characters, `"` and `\`.
-static NEEDS_ESCAPE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut byte = 0;
-    while byte < 0x20 {
-        table[byte] = true;
-        byte += 1;
-    }
-    table[b'"' as usize] = true;
-    table[b'\\' as usize] = true;
-    table
-};
 
 #[cfg(test)]
 mod tests {

@@ -23,6 +23,7 @@ mod query;
 mod render;
 mod render_options;
 pub mod resources;
+mod special_bytes;
 mod timestamp;
 mod xml_body;
 mod xml_name;

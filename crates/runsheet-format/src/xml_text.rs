@@ -1,5 +1,7 @@
 //! Escaping character data for the XML we write.
 
+use crate::special_bytes::next_special;
+
 /// [`push_escaped_text`] into a new string.
 #[cfg(test)]
 pub(crate) fn escape_text(text: &str) -> String {
@@ -18,26 +20,26 @@ pub(crate) fn escape_text(text: &str) -> String {
 /// dropped, so a reader can see that something was there; they cannot even be written as
 /// character references, and letting them through would make the whole document ill-formed.
 ///
-/// Runs of plain bytes are copied whole: every text of every record comes through here.
+/// Runs of plain bytes are found a word at a time and copied whole: every text of every
+/// record comes through here.
 pub(crate) fn push_escaped_text(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut plain = 0;
     let mut index = 0;
-    while index < bytes.len() {
-        let (replacement, width) = match bytes[index] {
+    loop {
+        index += next_special(&bytes[index..], b"&<>\xef");
+        let Some(&byte) = bytes.get(index) else { break };
+        let (replacement, width) = match byte {
             b'&' => ("&amp;", 1),
             b'<' => ("&lt;", 1),
             b'>' => ("&gt;", 1),
             b'\r' => ("&#13;", 1),
-            b'\t' | b'\n' => {
-                index += 1;
-                continue;
-            }
-            0..=0x1f => ("\u{FFFD}", 1),
+            0..=0x1f if byte != b'\t' && byte != b'\n' => ("\u{FFFD}", 1),
             // U+FFFE and U+FFFF, the only other characters XML forbids (UTF-8 EF BF BE/BF).
             0xef if matches!(bytes.get(index + 1..index + 3), Some([0xbf, 0xbe | 0xbf])) => {
                 ("\u{FFFD}", 3)
             }
+            // Tab, newline, or another character that starts with EF: as it is.
             _ => {
                 index += 1;
                 continue;

@@ -96,6 +96,7 @@ fn the_bundled_sqlite_is_compiled_as_the_cargo_config_says() {
     assert!(options.contains("ENABLE_QPSG"), "{options:?}");
     assert!(options.contains("DEFAULT_MEMSTATUS=0"), "{options:?}");
     assert!(!options.contains("ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+    assert!(options.contains("THREADSAFE=2"), "{options:?}");
 }
 
 /// Lists `dir`, to prove a failed connection created nothing there.
