@@ -14,13 +14,16 @@ use crate::url::{redact_password, DatabaseUrl};
 pub const SQLITE_BUSY_TIMEOUT_MS: u32 = 5000;
 
 /// Run on every SQLite connection as soon as it is opened. `busy_timeout` comes first so
-/// that switching to WAL waits for other connections instead of failing.
+/// that switching to WAL waits for other connections instead of failing. `temp_store =
+/// MEMORY`: an `INSERT ... RETURNING` collects its rows in a temporary table, which SQLite
+/// otherwise made a file for (created, unlinked and written) on every POST of a step.
 fn sqlite_pragmas() -> String {
     format!(
         "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};\
          PRAGMA foreign_keys = ON;\
          PRAGMA journal_mode = WAL;\
-         PRAGMA synchronous = NORMAL;"
+         PRAGMA synchronous = NORMAL;\
+         PRAGMA temp_store = MEMORY;"
     )
 }
 

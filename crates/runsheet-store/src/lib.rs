@@ -34,6 +34,7 @@ pub mod scripts;
 pub mod server_levels;
 pub mod servers;
 mod sql;
+mod sqlite_writer;
 mod stamp;
 pub mod steps;
 #[cfg(feature = "testing")]

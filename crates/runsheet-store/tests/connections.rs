@@ -74,6 +74,11 @@ fn every_pooled_sqlite_connection_has_the_pragmas() {
             sqlite_int(conn, "SELECT synchronous AS value FROM pragma_synchronous"),
             1
         );
+        // MEMORY is 2.
+        assert_eq!(
+            sqlite_int(conn, "SELECT temp_store AS value FROM pragma_temp_store"),
+            2
+        );
     }
 }
 
