@@ -163,3 +163,133 @@ macro_rules! direct {
     };
 }
 pub(crate) use direct;
+
+/// `UPDATE table SET changes WHERE filter`, which diesel keeps prepared like any other
+/// statement. diesel's own `UPDATE` prepares anew on every run, because a changeset may
+/// leave out its `None`s and so change its SQL: parsing and planning the step's 40-column
+/// update was 15% of a PUT's instructions (docs/benchmarks.md, 11). For changesets that
+/// write the same columns every time; the statement cache keys it by its SQL.
+pub(crate) fn kept_update<T, C, W>(
+    table: T,
+    changes: C,
+    filter: W,
+) -> KeptUpdate<T::FromClause, C::Changeset, W>
+where
+    T: diesel::Table,
+    C: diesel::AsChangeset<Target = T>,
+    W: diesel::AppearsOnTable<T>,
+{
+    KeptUpdate {
+        table: table.from_clause(),
+        values: changes.as_changeset(),
+        filter,
+    }
+}
+
+/// See [`kept_update`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeptUpdate<T, V, W> {
+    table: T,
+    values: V,
+    filter: W,
+}
+
+impl<T, V, W, DB> diesel::query_builder::QueryFragment<DB> for KeptUpdate<T, V, W>
+where
+    DB: diesel::backend::Backend,
+    T: diesel::query_builder::QueryFragment<DB>,
+    V: diesel::query_builder::QueryFragment<DB>,
+    W: diesel::query_builder::QueryFragment<DB>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> diesel::QueryResult<()> {
+        out.push_sql("UPDATE ");
+        self.table.walk_ast(out.reborrow())?;
+        out.push_sql(" SET ");
+        self.values.walk_ast(out.reborrow())?;
+        out.push_sql(" WHERE ");
+        self.filter.walk_ast(out.reborrow())
+    }
+}
+
+impl<T, V, W> diesel::query_builder::QueryId for KeptUpdate<T, V, W> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<T, V, W, Conn> diesel::RunQueryDsl<Conn> for KeptUpdate<T, V, W> {}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::schema::servers;
+    use crate::testing::TestDb;
+    use diesel::connection::{Instrumentation, InstrumentationEvent};
+    use diesel::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Counts the statements diesel keeps prepared.
+    struct Kept(Arc<AtomicUsize>);
+
+    impl Instrumentation for Kept {
+        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+            if let InstrumentationEvent::CacheQuery { .. } = event {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    #[test]
+    fn a_kept_update_is_prepared_once_and_updates_what_diesels_would() {
+        for db in TestDb::all() {
+            let backend = db.backend_name();
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            let ids: Vec<i64> = (1..=3)
+                .map(|n| {
+                    let name = format!("srv{n}");
+                    let server = crate::servers::create(
+                        &mut conn,
+                        &runsheet_core::server::ServerChanges {
+                            name: Some(name),
+                            ..Default::default()
+                        },
+                    );
+                    server.unwrap().server.id
+                })
+                .collect();
+            let kept = Arc::new(AtomicUsize::new(0));
+            conn.set_instrumentation(Kept(Arc::clone(&kept)));
+            for &id in &ids {
+                let changes = servers::name.eq(format!("kept {id}"));
+                let run = direct!(&mut *conn, |c| {
+                    kept_update(servers::table, changes.clone(), servers::id.eq(id)).execute(c)
+                });
+                assert_eq!(run.unwrap(), 1, "{backend}");
+            }
+            assert_eq!(kept.swap(0, Ordering::SeqCst), 1, "{backend}");
+            // diesel's own: the same rows changed, and none of its runs kept.
+            for &id in &ids[..2] {
+                let run = direct!(&mut *conn, |c| diesel::update(servers::table.find(id))
+                    .set(servers::name.eq(format!("diesel {id}")))
+                    .execute(c));
+                assert_eq!(run.unwrap(), 1, "{backend}");
+            }
+            assert_eq!(kept.load(Ordering::SeqCst), 0, "{backend}");
+            let names: Vec<String> = servers::table
+                .order(servers::id)
+                .select(servers::name)
+                .load(&mut conn)
+                .unwrap();
+            let expected = [
+                format!("diesel {}", ids[0]),
+                format!("diesel {}", ids[1]),
+                format!("kept {}", ids[2]),
+            ];
+            assert_eq!(names, expected, "{backend}");
+        }
+    }
+}

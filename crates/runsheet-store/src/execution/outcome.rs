@@ -5,6 +5,7 @@ use super::{advance, request_of_step};
 use crate::error::StoreError;
 use crate::requests;
 use crate::schema::{job_runs, steps};
+use crate::sql::{direct, kept_update};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -110,23 +111,29 @@ fn move_step(
     status: Status,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let in_process = steps::table
-        .find(step_id)
-        .filter(steps::aasm_state.eq(StepState::InProcess.name()));
+    let in_process = steps::id
+        .eq(step_id)
+        .and(steps::aasm_state.eq(StepState::InProcess.name()));
     let moved = match status {
-        Status::Complete => diesel::update(in_process)
-            .set((
+        Status::Complete => direct!(conn, |c| kept_update(
+            steps::table,
+            (
                 steps::aasm_state.eq(StepState::Complete.name()),
                 steps::work_finished_at.eq(now),
                 steps::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        Status::Problem => diesel::update(in_process)
-            .set((
+            ),
+            in_process,
+        )
+        .execute(c))?,
+        Status::Problem => direct!(conn, |c| kept_update(
+            steps::table,
+            (
                 steps::aasm_state.eq(StepState::Problem.name()),
                 steps::updated_at.eq(now),
-            ))
-            .execute(conn)?,
+            ),
+            in_process,
+        )
+        .execute(c))?,
         _ => 0,
     };
     let Some(request_id) = request_id.filter(|_| moved == 1) else {

@@ -4,6 +4,7 @@ use super::enqueue;
 use crate::error::StoreError;
 use crate::requests::{self, parent_steps};
 use crate::schema::{requests as requests_table, steps};
+use crate::sql::{direct, kept_update};
 use crate::AnyConnection;
 use diesel::prelude::*;
 use runsheet_core::request_state::{RequestEvent, RequestState};
@@ -47,49 +48,50 @@ pub fn advance(
         for step_move in plan.moves {
             match step_move {
                 Move::Ready(id) => {
-                    diesel::update(locked(id))
-                        .set((
-                            steps::aasm_state.eq(StepState::Ready.name()),
-                            steps::ready_at.eq(now),
-                            steps::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
+                    let ready = (
+                        steps::aasm_state.eq(StepState::Ready.name()),
+                        steps::ready_at.eq(now),
+                        steps::updated_at.eq(now),
+                    );
+                    direct!(conn, |c| kept_update(steps::table, ready, locked(id))
+                        .execute(c))?;
                 }
                 Move::Run(id) | Move::Open(id) => {
-                    let started = diesel::update(locked(id))
-                        .set((
-                            steps::aasm_state.eq(StepState::InProcess.name()),
-                            steps::ready_at.eq(now),
-                            steps::work_started_at.eq(now),
-                            steps::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
+                    let in_process = (
+                        steps::aasm_state.eq(StepState::InProcess.name()),
+                        steps::ready_at.eq(now),
+                        steps::work_started_at.eq(now),
+                        steps::updated_at.eq(now),
+                    );
+                    let started =
+                        direct!(conn, |c| kept_update(steps::table, in_process, locked(id))
+                            .execute(c))?;
                     if started == 1 && matches!(step_move, Move::Run(_)) {
                         enqueue(conn, id, user_id)?;
                     }
                 }
                 Move::Complete(id) => {
-                    diesel::update(
-                        steps::table
-                            .find(id)
-                            .filter(steps::aasm_state.eq(StepState::InProcess.name())),
-                    )
-                    .set((
+                    let complete = (
                         steps::aasm_state.eq(StepState::Complete.name()),
                         steps::work_finished_at.eq(now),
                         steps::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
+                    );
+                    let in_process = steps::id
+                        .eq(id)
+                        .and(steps::aasm_state.eq(StepState::InProcess.name()));
+                    direct!(conn, |c| kept_update(steps::table, complete, in_process)
+                        .execute(c))?;
                 }
             }
         }
     }
 }
 
-fn locked(id: i64) -> diesel::dsl::Filter<diesel::dsl::Find<steps::table, i64>, LockedState> {
-    steps::table
-        .find(id)
-        .filter(steps::aasm_state.eq(StepState::Locked.name()))
+/// Step `id` while it is locked.
+fn locked(id: i64) -> diesel::dsl::And<diesel::dsl::Eq<steps::id, i64>, LockedState> {
+    steps::id
+        .eq(id)
+        .and(steps::aasm_state.eq(StepState::Locked.name()))
 }
 
 type LockedState = diesel::dsl::Eq<steps::aasm_state, &'static str>;

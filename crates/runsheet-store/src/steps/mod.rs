@@ -7,7 +7,7 @@ use crate::schema::{
     installed_components, phases, procedures, properties, requests, runtime_phases, scripts,
     server_levels, servers, step_property_values, step_servers, steps, users, work_tasks,
 };
-use crate::sql::{any_of, direct, for_ids, in_range, load_window, one_of, IN_CHUNK};
+use crate::sql::{any_of, direct, for_ids, in_range, kept_update, load_window, one_of, IN_CHUNK};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{execution, transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -324,9 +324,12 @@ pub fn update(
             now,
         );
         let write = StepWrite::new(&fields, prepared.state, position, stamps, now);
-        direct!(conn, |c| diesel::update(steps::table.find(id))
-            .set(&write)
-            .execute(c))?;
+        direct!(conn, |c| kept_update(
+            steps::table,
+            &write,
+            steps::id.eq(id)
+        )
+        .execute(c))?;
         prepared.write_related(conn, id, changes)?;
         if let Some(event) = prepared.event {
             after_event(conn, id, &fields, event, user_id)?;
