@@ -97,15 +97,12 @@ impl Writer {
         // connection (below).
         let mut slot = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
         let identity = identity(&self.file)?;
-        if slot
+        let stale = slot
             .as_mut()
-            .is_none_or(|open| open.identity != identity || open.conn.is_broken())
-        {
-            *slot = None;
-        }
+            .is_none_or(|open| open.identity != identity || open.conn.is_broken());
         let open = match slot.take() {
-            Some(open) => slot.insert(open),
-            None => slot.insert(Open {
+            Some(open) if !stale => slot.insert(open),
+            _ => slot.insert(Open {
                 conn: AnyConnection::open(&DatabaseUrl::Sqlite(self.file.clone()))?,
                 identity,
             }),

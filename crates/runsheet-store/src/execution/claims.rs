@@ -8,6 +8,7 @@
 use super::outcome::{self, Outcome};
 use crate::error::StoreError;
 use crate::schema::job_runs;
+use crate::sql::{direct, kept_update};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::dsl::{Eq, Filter, IsNull};
@@ -103,21 +104,20 @@ pub fn started(
     results_path: &str,
 ) -> Result<bool, StoreError> {
     let now = time::now();
-    let changed = diesel::update(
-        job_runs::table
-            .find(id)
-            .filter(job_runs::runner_id.eq(runner_id))
-            .filter(job_runs::status.eq(Status::Starting.name())),
-    )
-    .set((
+    let running = (
         job_runs::status.eq(Status::Running.name()),
         job_runs::process_id.eq(process_id),
         job_runs::results_path.eq(results_path),
         job_runs::started_at.eq(now),
         job_runs::heartbeat_at.eq(now),
         job_runs::updated_at.eq(now),
-    ))
-    .execute(conn)?;
+    );
+    let held = job_runs::id
+        .eq(id)
+        .and(job_runs::runner_id.eq(runner_id))
+        .and(job_runs::status.eq(Status::Starting.name()));
+    let changed = direct!(conn, |c| kept_update(job_runs::table, running, held)
+        .execute(c))?;
     Ok(changed == 1)
 }
 

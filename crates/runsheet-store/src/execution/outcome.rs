@@ -5,7 +5,7 @@ use super::{advance, request_of_step};
 use crate::error::StoreError;
 use crate::requests;
 use crate::schema::{job_runs, steps};
-use crate::sql::{direct, kept_update};
+use crate::sql::{direct, kept_update, one_of};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -74,10 +74,10 @@ pub fn record(
             requests::lock(conn, request_id)?;
         }
         // Conditional in itself: a run without a request has no row to serialise on.
-        let held = job_runs::table
-            .filter(job_runs::id.eq(id))
-            .filter(job_runs::runner_id.eq(runner_id))
-            .filter(job_runs::status.eq_any(Status::running(true)));
+        let held = job_runs::id
+            .eq(id)
+            .and(job_runs::runner_id.eq(runner_id))
+            .and(one_of(job_runs::status, Status::running(true)));
         let ended = (
             job_runs::status.eq(outcome.status.name()),
             job_runs::stdout.eq(&outcome.stdout),
@@ -86,10 +86,13 @@ pub fn record(
             job_runs::updated_at.eq(now),
         );
         let changed = match stale_before {
-            Some(before) => diesel::update(held.filter(job_runs::heartbeat_at.lt(before)))
-                .set(ended)
-                .execute(conn)?,
-            None => diesel::update(held).set(ended).execute(conn)?,
+            Some(before) => {
+                let stale = held.and(job_runs::heartbeat_at.lt(before));
+                direct!(conn, |c| kept_update(job_runs::table, ended, stale)
+                    .execute(c))?
+            }
+            None => direct!(conn, |c| kept_update(job_runs::table, ended, held)
+                .execute(c))?,
         };
         if changed == 0 {
             return Ok(false);
