@@ -1,7 +1,7 @@
 //! The end of a run, and what it does to its step and request: `Complete` finishes the
 //! step and moves the request on; `Problem` puts both in problem.
 
-use super::{advance, request_of_step};
+use super::{advance, phase_goes_on, request_of_step};
 use crate::error::StoreError;
 use crate::requests;
 use crate::schema::{job_runs, steps};
@@ -143,6 +143,9 @@ fn move_step(
         return Ok(());
     };
     match status {
+        // Most ends leave other steps of their phase running: only the last one moves the
+        // request on, without reading all of its steps at every end.
+        Status::Complete if phase_goes_on(conn, step_id)? => Ok(()),
         Status::Complete => advance(conn, request_id, user_id),
         _ => requests::fire_if_allowed(conn, request_id, RequestEvent::ProblemEncountered)
             .map(|_| ()),
