@@ -9,14 +9,17 @@ use actix_web::{guard, web, Route};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health").route(get().to(health::show)));
+    // actix tries routes in this order, a regex for each with an `{id}`: the busiest go
+    // first (a step's show matched its route at the 19th regex, 6% of its instructions).
+    // No two patterns here match the same path, so the order changes nothing else.
+    steps::configure(cfg);
+    job_runs::configure(cfg);
     crud::<Users>(cfg, "/v1/users");
     crud::<Groups>(cfg, "/v1/groups");
     catalog::configure(cfg);
     infrastructure::configure(cfg);
     requests::configure(cfg);
     notifications::configure(cfg);
-    steps::configure(cfg);
-    job_runs::configure(cfg);
 }
 
 /// GET, POST on the collection; GET, PUT, DELETE on a member; 405 for the rest.

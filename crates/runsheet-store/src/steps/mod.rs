@@ -190,9 +190,9 @@ pub fn page(
     filter: &StepFilter,
     window: &Window,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let rows: Vec<StepRow> = direct!(conn, |c| load_window!(
+    let rows: Vec<(StepRow, names::Names)> = direct!(conn, |c| load_window!(
         c,
-        filtered!(filter),
+        filtered!(filter).select((steps::all_columns, names::COLUMNS)),
         window,
         steps::id,
         list_order()
@@ -218,11 +218,14 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 /// The steps of `ids`, in that order; ids of no step are left out.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     transaction::read(conn, |conn| {
-        let mut rows: HashMap<i64, StepRow> = for_ids!(ids, steps::id, |filter| {
-            direct!(conn, |c| steps::table.filter(filter).load::<StepRow>(c))
+        let mut rows: HashMap<i64, (StepRow, names::Names)> = for_ids!(ids, steps::id, |filter| {
+            direct!(conn, |c| steps::table
+                .filter(filter)
+                .select((steps::all_columns, names::COLUMNS))
+                .load(c))
         })?
         .into_iter()
-        .map(|row| (row.id, row))
+        .map(|row: (StepRow, names::Names)| (row.0.id, row))
         .collect();
         let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
         load_records(conn, rows)
@@ -247,7 +250,12 @@ fn list_order() -> (
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
-        let row = find_row(conn, id)?;
+        let row = direct!(conn, |c| steps::table
+            .find(id)
+            .select((steps::all_columns, names::COLUMNS))
+            .first(c))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
         Ok(load_records(conn, vec![row])?.remove(0))
     })
 }

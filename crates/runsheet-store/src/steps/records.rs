@@ -5,10 +5,6 @@ use super::*;
 use crate::schema::server_environments;
 use crate::stamp::Stamp;
 
-pub(super) fn ids_of(rows: &[StepRow], pick: impl Fn(&StepRow) -> Option<i64>) -> Vec<i64> {
-    rows.iter().filter_map(pick).collect()
-}
-
 pub(super) type ServerCols = (
     i64,
     String,
@@ -58,39 +54,17 @@ pub(super) fn server_ref(c: ServerCols) -> ServerRef {
 
 /// Everything the steps show, for all of them at once: one query per kind of record
 /// (with all the ids bound as one list), never one per step; the names of what they refer
-/// to in one query ([`names`]).
+/// to came with the rows ([`names::COLUMNS`]).
 pub(super) fn load_records(
     conn: &mut AnyConnection,
-    rows: Vec<StepRow>,
+    rows: Vec<(StepRow, Names)>,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let step_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut names: HashMap<i64, Names> = for_ids!(&step_ids, steps::id, |filter| {
-        direct!(conn, |c| steps::table
-            .filter(filter)
-            .select((
-                steps::id,
-                names::Script,
-                names::WorkTask,
-                names::Phase,
-                names::RuntimePhase,
-                names::Category,
-                names::Component,
-                names::UserLogin,
-                names::UserEmail,
-                names::GroupName,
-                names::GroupEmail,
-                names::RequestName,
-                names::RequestState,
-                names::ParentName,
-                names::ParentPosition,
-            ))
-            .load::<Names>(c))
-    })?
-    .into_iter()
-    .map(|n| (n.step_id, n))
-    .collect();
-
-    let installed = load_installed_components(conn, &ids_of(&rows, |r| r.installed_component_id))?;
+    let step_ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
+    let installed_ids: Vec<i64> = rows
+        .iter()
+        .filter_map(|(r, _)| r.installed_component_id)
+        .collect();
+    let installed = load_installed_components(conn, &installed_ids)?;
 
     let property_values: Vec<(i64, String, Option<String>)> =
         for_ids!(&step_ids, step_property_values::step_id, |filter| {
@@ -121,7 +95,7 @@ pub(super) fn load_records(
     // follows from them" (issue 6). A server taken out of the environment is no longer
     // available (what a step already selected stays selected, as written).
     let available: Vec<(i64, ServerCols)> = for_ids!(
-        &ids_of(&rows, |r| r.installed_component_id),
+        &installed_ids,
         installed_component_servers::installed_component_id,
         |filter| {
             direct!(conn, |c| installed_component_servers::table
@@ -166,10 +140,8 @@ pub(super) fn load_records(
     }
     Ok(rows
         .into_iter()
-        .map(|r| {
-            // Read in the same snapshot as the rows on SQLite; on PostgreSQL a step deleted
-            // in between shows no names rather than failing.
-            let refs = names.remove(&r.id).unwrap_or_default().refs(&r);
+        .map(|(r, names)| {
+            let refs = names.refs(&r);
             let mut servers_in = |role: &str| {
                 selected_of
                     .remove(&(r.id, role.to_string()))
