@@ -107,7 +107,7 @@ columns!(
 
 /// What [`COLUMNS`] read for one step, in their order. A subquery of a kind the step does
 /// not name (or of a row that is gone) is NULL.
-#[derive(Debug, Clone, Default, Queryable)]
+#[derive(Debug, Clone, Queryable)]
 pub(super) struct Names {
     script: Option<String>,
     work_task: Option<String>,
