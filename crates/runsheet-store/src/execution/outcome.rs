@@ -151,3 +151,115 @@ fn move_step(
             .map(|_| ()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::fixtures::{self, NewRun};
+    use crate::testing::TestDb;
+
+    /// A started request's step: `(position, starts a phase, manual, state)`.
+    fn step(conn: &mut AnyConnection, request: i64, s: (i64, bool, bool, &str)) -> i64 {
+        let (position, starts, manual, state) = s;
+        fixtures::insert(
+            conn,
+            &format!(
+                "INSERT INTO steps (request_id, aasm_state, position, \
+                 different_level_from_previous, manual, created_at, updated_at) VALUES \
+                 ({request}, '{state}', {position}, {starts}, {manual}, CURRENT_TIMESTAMP, \
+                 CURRENT_TIMESTAMP)"
+            ),
+        )
+        .expect("step")
+    }
+
+    /// A run of `step` held by runner `r`.
+    fn running(conn: &mut AnyConnection, step: i64) -> i64 {
+        let run = fixtures::insert_job_run(
+            conn,
+            &NewRun {
+                status: Status::Running.name(),
+                step_id: Some(step),
+                ..NewRun::default()
+            },
+        )
+        .expect("run");
+        fixtures::execute(
+            conn,
+            &format!("UPDATE job_runs SET runner_id = 'r' WHERE id = {run}"),
+        )
+        .expect("runner");
+        run
+    }
+
+    fn states(conn: &mut AnyConnection, ids: &[i64]) -> Vec<String> {
+        ids.iter()
+            .map(|&id| {
+                steps::table
+                    .find(id)
+                    .select(steps::aasm_state)
+                    .first(conn)
+                    .expect("state")
+            })
+            .collect()
+    }
+
+    /// Runs `test` with a started request of no steps, on each backend.
+    fn with_a_started_request(test: impl Fn(&mut AnyConnection, i64)) {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let conn = &mut pool.get().expect("connection");
+            let request = fixtures::request(conn, "r", "started").expect("request");
+            test(conn, request);
+        }
+    }
+
+    fn end(conn: &mut AnyConnection, run: i64) {
+        let outcome = Outcome::complete(String::new(), String::new());
+        assert!(record(conn, run, "r", &outcome, None).expect("record"));
+    }
+
+    /// An end that leaves another step of its phase running moves nothing else, not even a
+    /// step of an earlier phase that a whole plan would ready (one added while the request
+    /// ran, say); the phase's last end plans the whole request and readies it
+    /// (docs/execution.md, "Moving on").
+    #[test]
+    fn only_the_last_end_of_a_phase_plans_the_request() {
+        with_a_started_request(|conn, request| {
+            let late = step(conn, request, (1, true, true, "locked"));
+            let first = step(conn, request, (2, true, false, "in_process"));
+            let second = step(conn, request, (3, false, false, "in_process"));
+            let next = step(conn, request, (4, true, true, "locked"));
+            let runs = [running(conn, first), running(conn, second)];
+            let all = [late, first, second, next];
+            end(conn, runs[0]);
+            assert_eq!(
+                states(conn, &all),
+                ["locked", "complete", "in_process", "locked"]
+            );
+            end(conn, runs[1]);
+            assert_eq!(
+                states(conn, &all),
+                ["ready", "complete", "complete", "locked"]
+            );
+        });
+    }
+
+    /// A step of the phase locked by hand is readied at the next end in that phase.
+    #[test]
+    fn an_end_readies_a_step_of_its_phase_locked_by_hand() {
+        with_a_started_request(|conn, request| {
+            let first = step(conn, request, (1, true, false, "in_process"));
+            let second = step(conn, request, (2, false, false, "in_process"));
+            let locked = step(conn, request, (3, false, true, "locked"));
+            let next = step(conn, request, (4, true, true, "locked"));
+            let run = running(conn, first);
+            running(conn, second);
+            end(conn, run);
+            assert_eq!(
+                states(conn, &[first, second, locked, next]),
+                ["complete", "in_process", "ready", "locked"]
+            );
+        });
+    }
+}
