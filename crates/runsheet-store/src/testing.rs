@@ -443,6 +443,54 @@ pub mod fixtures {
             .get_result(conn)?)
     }
 
+    /// What sequencing reads of a step, for a test to set: `Default` is a locked manual
+    /// step at position 1 of no request that starts a phase and is to be executed.
+    #[derive(Debug, Clone)]
+    pub struct NewStep<'a> {
+        pub request_id: Option<i64>,
+        pub parent_id: Option<i64>,
+        pub aasm_state: &'a str,
+        pub position: i64,
+        pub should_execute: bool,
+        pub different_level_from_previous: bool,
+        pub manual: bool,
+        pub procedure: bool,
+    }
+
+    impl Default for NewStep<'_> {
+        fn default() -> Self {
+            NewStep {
+                request_id: None,
+                parent_id: None,
+                aasm_state: "locked",
+                position: 1,
+                should_execute: true,
+                different_level_from_previous: true,
+                manual: true,
+                procedure: false,
+            }
+        }
+    }
+
+    pub fn insert_step(conn: &mut AnyConnection, step: &NewStep) -> Result<i64, StoreError> {
+        let now = time::now();
+        Ok(diesel::insert_into(steps::table)
+            .values((
+                steps::request_id.eq(step.request_id),
+                steps::parent_id.eq(step.parent_id),
+                steps::aasm_state.eq(step.aasm_state),
+                steps::position.eq(step.position),
+                steps::should_execute.eq(step.should_execute),
+                steps::different_level_from_previous.eq(step.different_level_from_previous),
+                steps::manual.eq(step.manual),
+                steps::procedure.eq(step.procedure),
+                steps::created_at.eq(now),
+                steps::updated_at.eq(now),
+            ))
+            .returning(steps::id)
+            .get_result(conn)?)
+    }
+
     /// A named step in the given state, in a request or in none.
     pub fn named_step(
         conn: &mut AnyConnection,

@@ -17,4 +17,4 @@ mod queue;
 mod sequencing;
 
 pub use queue::{cancel_runs_of_request, enqueue};
-pub use sequencing::{advance, phase_goes_on, request_of_step};
+pub use sequencing::{advance, request_of_step};

@@ -1,7 +1,8 @@
 //! The end of a run, and what it does to its step and request: `Complete` finishes the
 //! step and moves the request on; `Problem` puts both in problem.
 
-use super::{advance, phase_goes_on, request_of_step};
+use super::sequencing::{complete, in_process, phase_goes_on};
+use super::{advance, request_of_step};
 use crate::error::StoreError;
 use crate::requests;
 use crate::schema::{job_runs, steps};
@@ -114,27 +115,15 @@ fn move_step(
     status: Status,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let in_process = steps::id
-        .eq(step_id)
-        .and(steps::aasm_state.eq(StepState::InProcess.name()));
     let moved = match status {
-        Status::Complete => direct!(conn, |c| kept_update(
-            steps::table,
-            (
-                steps::aasm_state.eq(StepState::Complete.name()),
-                steps::work_finished_at.eq(now),
-                steps::updated_at.eq(now),
-            ),
-            in_process,
-        )
-        .execute(c))?,
+        Status::Complete => complete(conn, step_id, now)?,
         Status::Problem => direct!(conn, |c| kept_update(
             steps::table,
             (
                 steps::aasm_state.eq(StepState::Problem.name()),
                 steps::updated_at.eq(now),
             ),
-            in_process,
+            in_process(step_id),
         )
         .execute(c))?,
         _ => 0,
@@ -155,22 +144,21 @@ fn move_step(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::fixtures::{self, NewRun};
+    use crate::testing::fixtures::{self, NewRun, NewStep};
     use crate::testing::TestDb;
 
     /// A started request's step: `(position, starts a phase, manual, state)`.
     fn step(conn: &mut AnyConnection, request: i64, s: (i64, bool, bool, &str)) -> i64 {
-        let (position, starts, manual, state) = s;
-        fixtures::insert(
-            conn,
-            &format!(
-                "INSERT INTO steps (request_id, aasm_state, position, \
-                 different_level_from_previous, manual, created_at, updated_at) VALUES \
-                 ({request}, '{state}', {position}, {starts}, {manual}, CURRENT_TIMESTAMP, \
-                 CURRENT_TIMESTAMP)"
-            ),
-        )
-        .expect("step")
+        let (position, starts, manual, aasm_state) = s;
+        let step = NewStep {
+            request_id: Some(request),
+            aasm_state,
+            position,
+            different_level_from_previous: starts,
+            manual,
+            ..NewStep::default()
+        };
+        fixtures::insert_step(conn, &step).expect("step")
     }
 
     /// A run of `step` held by runner `r`.

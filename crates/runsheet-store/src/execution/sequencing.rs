@@ -6,6 +6,7 @@ use crate::requests::{self, parent_steps};
 use crate::schema::{requests as requests_table, steps};
 use crate::sql::{direct, kept_update};
 use crate::AnyConnection;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use runsheet_core::request_state::{RequestEvent, RequestState};
 use runsheet_core::sequence::{self, Move, SeqStep};
@@ -71,27 +72,45 @@ pub fn advance(
                     }
                 }
                 Move::Complete(id) => {
-                    let complete = (
-                        steps::aasm_state.eq(StepState::Complete.name()),
-                        steps::work_finished_at.eq(now),
-                        steps::updated_at.eq(now),
-                    );
-                    let in_process = steps::id
-                        .eq(id)
-                        .and(steps::aasm_state.eq(StepState::InProcess.name()));
-                    direct!(conn, |c| kept_update(steps::table, complete, in_process)
-                        .execute(c))?;
+                    complete(conn, id, now)?;
                 }
             }
         }
     }
 }
 
+/// Step `id`, if it is in process, becomes complete (a procedure step whose children are
+/// done, or a step whose script succeeded); returns how many steps changed.
+pub(crate) fn complete(
+    conn: &mut AnyConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let complete = (
+        steps::aasm_state.eq(StepState::Complete.name()),
+        steps::work_finished_at.eq(now),
+        steps::updated_at.eq(now),
+    );
+    Ok(direct!(conn, |c| kept_update(
+        steps::table,
+        complete,
+        in_process(id)
+    )
+    .execute(c))?)
+}
+
+/// Step `id` while it is in process.
+pub(crate) fn in_process(id: i64) -> diesel::dsl::And<diesel::dsl::Eq<steps::id, i64>, StateIs> {
+    steps::id
+        .eq(id)
+        .and(steps::aasm_state.eq(StepState::InProcess.name()))
+}
+
 /// Whether the end of step `id`, marked complete in this transaction, leaves its request
 /// as it is ([`sequence::phase_goes_on`]): read from its own phase, a range of its siblings'
 /// index, where [`advance`] reads every step of the request. Call it after taking the
 /// request's row, so that the last end of a phase sees the others' and moves the request on.
-pub fn phase_goes_on(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
+pub(crate) fn phase_goes_on(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
     let Some((parent_id, request_id, position)) = steps::table
         .find(id)
         .select((steps::parent_id, steps::request_id, steps::position))
@@ -153,13 +172,13 @@ pub fn phase_goes_on(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreErr
 }
 
 /// Step `id` while it is locked.
-fn locked(id: i64) -> diesel::dsl::And<diesel::dsl::Eq<steps::id, i64>, LockedState> {
+fn locked(id: i64) -> diesel::dsl::And<diesel::dsl::Eq<steps::id, i64>, StateIs> {
     steps::id
         .eq(id)
         .and(steps::aasm_state.eq(StepState::Locked.name()))
 }
 
-type LockedState = diesel::dsl::Eq<steps::aasm_state, &'static str>;
+type StateIs = diesel::dsl::Eq<steps::aasm_state, &'static str>;
 
 /// The request a step belongs to: its own, or its procedure step's.
 pub fn request_of_step(conn: &mut AnyConnection, step_id: i64) -> Result<Option<i64>, StoreError> {
@@ -266,28 +285,19 @@ mod tests {
                         manual: rng.random_bool(0.3),
                         procedure: is_procedure,
                     };
-                    let request_id = if parent_id.is_none() || rng.random_bool(0.5) {
-                        request.to_string()
-                    } else {
-                        "NULL".to_string()
+                    let new = fixtures::NewStep {
+                        // A child of a procedure step may carry the request's id or not.
+                        request_id: Some(request)
+                            .filter(|_| parent_id.is_none() || rng.random_bool(0.5)),
+                        parent_id,
+                        aasm_state: step.state.name(),
+                        position: step.position,
+                        should_execute: step.should_execute,
+                        different_level_from_previous: step.different_level_from_previous,
+                        manual: step.manual,
+                        procedure: step.procedure,
                     };
-                    let id = fixtures::insert(
-                        &mut conn,
-                        &format!(
-                            "INSERT INTO steps (request_id, parent_id, name, aasm_state, position, \
-                             should_execute, different_level_from_previous, manual, procedure, \
-                             created_at, updated_at) VALUES ({request_id}, {}, 's', '{}', {}, \
-                             {}, {}, {}, {}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-                            parent_id.map_or("NULL".to_string(), |p| p.to_string()),
-                            step.state.name(),
-                            step.position,
-                            step.should_execute,
-                            step.different_level_from_previous,
-                            step.manual,
-                            step.procedure,
-                        ),
-                    )
-                    .expect("step");
+                    let id = fixtures::insert_step(&mut conn, &new).expect("step");
                     if is_procedure {
                         procedure = Some(id);
                     }
@@ -318,17 +328,16 @@ mod tests {
         let pool = db.pool();
         let mut conn = pool.get().expect("connection");
         let request = fixtures::request(&mut conn, "r", "started").expect("request");
-        let mut step = |parent: Option<i64>, position: i64, procedure: bool| {
-            fixtures::insert(
-                &mut conn,
-                &format!(
-                    "INSERT INTO steps (request_id, parent_id, aasm_state, position, procedure, \
-                     created_at, updated_at) VALUES ({request}, {}, 'in_process', {position}, \
-                     {procedure}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-                    parent.map_or("NULL".to_string(), |p| p.to_string())
-                ),
-            )
-            .expect("step")
+        let mut step = |parent_id: Option<i64>, position: i64, procedure: bool| {
+            let new = fixtures::NewStep {
+                request_id: Some(request),
+                parent_id,
+                aasm_state: "in_process",
+                position,
+                procedure,
+                ..fixtures::NewStep::default()
+            };
+            fixtures::insert_step(&mut conn, &new).expect("step")
         };
         let procedure = step(None, 1, true);
         let top = step(None, 2, false);

@@ -192,7 +192,7 @@ pub fn page(
 ) -> Result<Vec<StepRecord>, StoreError> {
     let rows: Vec<(StepRow, names::Names)> = direct!(conn, |c| load_window!(
         c,
-        filtered!(filter).select((steps::all_columns, names::COLUMNS)),
+        filtered!(filter).select(shown()),
         window,
         steps::id,
         list_order()
@@ -221,7 +221,7 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, 
         let mut rows: HashMap<i64, (StepRow, names::Names)> = for_ids!(ids, steps::id, |filter| {
             direct!(conn, |c| steps::table
                 .filter(filter)
-                .select((steps::all_columns, names::COLUMNS))
+                .select(shown())
                 .load(c))
         })?
         .into_iter()
@@ -230,6 +230,11 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, 
         let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
         load_records(conn, rows)
     })
+}
+
+/// A step's columns and the names it shows: what its show, a page and a list's chunk read.
+fn shown() -> (<steps::table as Table>::AllColumns, names::Columns) {
+    (steps::all_columns, names::COLUMNS)
 }
 
 /// A list of steps comes request by request, each in position order; steps of no request
@@ -250,12 +255,9 @@ fn list_order() -> (
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
-        let row = direct!(conn, |c| steps::table
-            .find(id)
-            .select((steps::all_columns, names::COLUMNS))
-            .first(c))
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
+        let row = direct!(conn, |c| steps::table.find(id).select(shown()).first(c))
+            .optional()?
+            .ok_or(StoreError::NotFound)?;
         Ok(load_records(conn, vec![row])?.remove(0))
     })
 }
