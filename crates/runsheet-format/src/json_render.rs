@@ -11,7 +11,7 @@ use crate::node::{Node, ScalarType};
 use crate::out::{push_int, Out};
 use crate::render::render;
 use crate::render_options::RenderOptions;
-use crate::special_bytes::next_special;
+use crate::special_bytes::{next_special, Specials};
 use crate::timestamp::{push_date, push_time};
 
 /// The JSON text of `node`, compact, as the original sent it.
@@ -33,7 +33,7 @@ impl JsonOut {
     /// A document: one value, at the top without a key.
     pub(crate) fn new(tz: Tz) -> JsonOut {
         JsonOut {
-            buf: String::new(),
+            buf: String::with_capacity(crate::out::FIRST_CAPACITY),
             tz,
             first: true,
             lists: Vec::new(),
@@ -83,6 +83,12 @@ impl JsonOut {
         self.buf.push(bracket);
         self.lists.pop();
         self.first = false;
+    }
+}
+
+impl crate::out::Buffered for JsonOut {
+    fn buffer(&mut self) -> &mut String {
+        &mut self.buf
     }
 }
 
@@ -159,11 +165,13 @@ impl Out for JsonOut {
 /// and string of every record comes through here.
 pub(crate) fn push_string(buf: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    buf.push('"');
+    const SPECIALS: Specials = Specials::new(b"\"\\");
     let bytes = text.as_bytes();
+    buf.reserve(bytes.len() + 2);
+    buf.push('"');
     let mut plain = 0;
     loop {
-        let index = plain + next_special(&bytes[plain..], b"\"\\");
+        let index = plain + next_special(&bytes[plain..], &SPECIALS);
         // An ASCII byte is always a character boundary.
         buf.push_str(&text[plain..index]);
         let Some(&byte) = bytes.get(index) else { break };

@@ -5,7 +5,7 @@
 
 use crate::json_render::JsonOut;
 use crate::negotiation::Format;
-use crate::out::Out;
+use crate::out::{write_items, Out};
 use crate::render_options::RenderOptions;
 use crate::xml_out::XmlOut;
 
@@ -44,9 +44,7 @@ impl ListWriter {
         match self.format {
             Format::Json => {
                 let mut out = JsonOut::list_items(tz, if first { '[' } else { ',' });
-                for item in items {
-                    write(&mut out, &self.item, item);
-                }
+                write_items(&mut out, &self.item, items, write);
                 out.finish()
             }
             Format::Xml => {
@@ -57,9 +55,7 @@ impl ListWriter {
                 } else {
                     XmlOut::fragment(tz, 1)
                 };
-                for item in items {
-                    write(&mut out, &self.item, item);
-                }
+                write_items(&mut out, &self.item, items, write);
                 out.finish()
             }
         }

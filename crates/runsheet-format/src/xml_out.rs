@@ -33,7 +33,11 @@ impl XmlOut {
     /// A document, starting with the declaration Rails wrote.
     pub(crate) fn document(tz: Tz) -> XmlOut {
         XmlOut {
-            buf: String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"),
+            buf: {
+                let mut buf = String::with_capacity(crate::out::FIRST_CAPACITY);
+                buf.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+                buf
+            },
             tz,
             depth: 0,
         }
@@ -101,6 +105,12 @@ impl XmlOut {
 
     fn indent(&mut self) {
         self.buf.extend(std::iter::repeat_n(' ', self.depth * 2));
+    }
+}
+
+impl crate::out::Buffered for XmlOut {
+    fn buffer(&mut self) -> &mut String {
+        &mut self.buf
     }
 }
 

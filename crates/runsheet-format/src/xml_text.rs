@@ -1,6 +1,9 @@
 //! Escaping character data for the XML we write.
 
-use crate::special_bytes::next_special;
+use crate::special_bytes::{next_special, Specials};
+
+/// What XML text escapes or replaces (U+FFFE and U+FFFF start with 0xEF).
+const SPECIALS: Specials = Specials::new(b"&<>\xef");
 
 /// [`push_escaped_text`] into a new string.
 #[cfg(test)]
@@ -27,7 +30,7 @@ pub(crate) fn push_escaped_text(out: &mut String, text: &str) {
     let mut plain = 0;
     let mut index = 0;
     loop {
-        index += next_special(&bytes[index..], b"&<>\xef");
+        index += next_special(&bytes[index..], &SPECIALS);
         let Some(&byte) = bytes.get(index) else { break };
         let (replacement, width) = match byte {
             b'&' => ("&amp;", 1),
