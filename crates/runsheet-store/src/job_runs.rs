@@ -3,11 +3,10 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{any_of, direct, for_ids, in_range, load_window, lower, one_of};
+use crate::sql::{any_of, direct, fixed_sql, for_ids, in_range, load_window, lower, one_of};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use runsheet_core::job_run::JobRunFilter;
@@ -103,6 +102,10 @@ pub fn record_notification(
 /// The statuses are [`JobRunFilter::unfinished_statuses`] (tested).
 const IN_FLIGHT: &str = "lower(\"job_runs\".\"status\") IN ('starting', 'running')";
 
+fixed_sql! {
+    InFlight: Bool = IN_FLIGHT;
+}
+
 /// The runs `$filter` selects, as a boxed query for the backend it is run on (in
 /// [`direct!`]: a list of runs is read without `MultiConnection`'s second pass).
 macro_rules! filtered {
@@ -111,7 +114,7 @@ macro_rules! filtered {
         let mut query = job_runs::table.into_boxed();
         if let Some(running) = filter.currently_running {
             query = if running {
-                query.filter(sql::<Bool>(IN_FLIGHT))
+                query.filter(InFlight)
             } else {
                 query.filter(lower(job_runs::status).ne_all(JobRunFilter::unfinished_statuses()))
             };
@@ -375,5 +378,39 @@ mod tests {
                 .any(|step| step.contains("USING COVERING INDEX job_runs_in_flight_idx")),
             "{statements:?}\n{plan:?}"
         );
+    }
+
+    /// The runs in flight and their steps are read with statements that stay prepared: the
+    /// filter was a `sql()` literal, which made every such list parse and plan it again.
+    #[test]
+    fn the_runs_in_flight_are_listed_with_statements_kept_prepared() {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().unwrap();
+            let request = fixtures::request(&mut conn, "r", "started").unwrap();
+            for (position, status) in [(1, "Running"), (2, "Starting"), (3, "Complete")] {
+                let step = fixtures::NewStep {
+                    request_id: Some(request),
+                    aasm_state: "in_process",
+                    position,
+                    ..fixtures::NewStep::default()
+                };
+                let step_id = fixtures::insert_step(&mut conn, &step).unwrap();
+                let run = fixtures::NewRun {
+                    status,
+                    step_id: Some(step_id),
+                    ..fixtures::NewRun::default()
+                };
+                fixtures::insert_job_run(&mut conn, &run).unwrap();
+            }
+            let filter = JobRunFilter {
+                currently_running: Some(true),
+                ..JobRunFilter::default()
+            };
+            let not_kept = fixtures::statements_not_kept(&mut conn, |c| {
+                assert_eq!(list(c, &filter).unwrap().len(), 2);
+            });
+            assert_eq!(not_kept, Vec::<String>::new(), "{}", db.backend_name());
+        }
     }
 }

@@ -674,10 +674,14 @@ fn set_apps(conn: &mut AnyConnection, request_id: i64, app_ids: &[i64]) -> Resul
 /// Serialises writes that number a request's steps: two additions to one request must not
 /// both take the same next position. PostgreSQL locks the request's row until the
 /// transaction ends; SQLite's `BEGIN IMMEDIATE` already lets one writer in at a time.
+/// Every run's end takes it: written with diesel's DSL, the statement stays prepared (a
+/// `sql_query` was parsed and planned again each time).
 pub(crate) fn lock(conn: &mut AnyConnection, request_id: i64) -> Result<(), StoreError> {
     if let AnyConnection::Postgres(pg) = conn {
-        diesel::sql_query("SELECT id FROM requests WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::BigInt, _>(request_id)
+        requests::table
+            .find(request_id)
+            .select(requests::id)
+            .for_update()
             .execute(pg)?;
     }
     Ok(())

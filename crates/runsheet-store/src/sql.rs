@@ -150,6 +150,42 @@ macro_rules! for_ids {
 }
 pub(crate) use for_ids;
 
+/// Fixed pieces of SQL as expressions (`$vis $name: $sql_type = $sql;`), which diesel keeps
+/// prepared with the rest of their statement. Its `sql()` literal never is (its text could be
+/// anything), so a statement with one was parsed and planned again on every run: a run's end
+/// (the phase's read) and every `currently_running` list (docs/benchmarks.md, 13). Correlated
+/// with the tables of the statement they are in through their SQL, which the types do not check.
+macro_rules! fixed_sql {
+    ($($(#[$doc:meta])* $vis:vis $name:ident: $sql_type:ty = $sql:expr;)*) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+        $vis struct $name;
+
+        impl diesel::expression::Expression for $name {
+            type SqlType = $sql_type;
+        }
+
+        impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for $name {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+            ) -> diesel::QueryResult<()> {
+                out.push_sql($sql);
+                Ok(())
+            }
+        }
+
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $name {}
+
+        impl<QS> diesel::expression::SelectableExpression<QS> for $name {}
+
+        impl<GB> diesel::expression::ValidGrouping<GB> for $name {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+    )*};
+}
+pub(crate) use fixed_sql;
+
 /// Runs `$run` on the connection's own backend instead of through diesel's
 /// `MultiConnection`, which writes the whole SQL out again on every run just to collect the
 /// binds (12% of a step's show in the benchmark's profile). The query is written once and

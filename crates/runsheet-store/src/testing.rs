@@ -293,6 +293,45 @@ pub mod fixtures {
         (result, statements.len())
     }
 
+    /// Records the SQL of the statements diesel puts in its cache of prepared statements.
+    struct CacheRecorder(Arc<Mutex<Vec<String>>>);
+
+    impl Instrumentation for CacheRecorder {
+        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
+                if let Ok(mut cached) = self.0.lock() {
+                    cached.push(sql.to_owned());
+                }
+            }
+        }
+    }
+
+    /// The statements of `work` that diesel does not keep prepared, so that each of its runs
+    /// parses and plans them again: `work` runs once to fill the cache, then once more, and
+    /// the statements of that second run that were never cached are returned (as
+    /// [`statements`] prints them). Transaction control (`BEGIN`, `COMMIT`) is left out.
+    /// `conn` must not have run `work`'s statements before (they would be cached unseen).
+    pub fn statements_not_kept<T>(
+        conn: &mut AnyConnection,
+        mut work: impl FnMut(&mut AnyConnection) -> T,
+    ) -> Vec<String> {
+        let cached = Arc::new(Mutex::new(Vec::new()));
+        conn.set_instrumentation(CacheRecorder(cached.clone()));
+        work(conn);
+        conn.set_instrumentation(Silent);
+        let (_, ran) = statements(conn, work);
+        let cached = cached.lock().map(|c| c.clone()).unwrap_or_default();
+        ran.into_iter()
+            .filter(|statement| {
+                let sql = statement.split(" -- binds: ").next().unwrap_or(statement);
+                let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]
+                    .iter()
+                    .any(|word| sql.starts_with(word));
+                !control && !cached.iter().any(|kept| kept == sql)
+            })
+            .collect()
+    }
+
     #[derive(QueryableByName)]
     struct PlanRow {
         #[diesel(sql_type = Text)]

@@ -250,4 +250,33 @@ mod tests {
             );
         });
     }
+
+    /// A run's end runs only statements that stay prepared, the request's lock among them
+    /// (it was a `sql_query`, parsed and planned at every end). Seen on PostgreSQL: SQLite's
+    /// writes run on the writer's own connection, which the test cannot watch.
+    #[test]
+    fn an_end_runs_statements_kept_prepared() {
+        let Some(db) = TestDb::postgres() else {
+            return;
+        };
+        let pool = db.pool();
+        let conn = &mut pool.get().expect("connection");
+        let request = fixtures::request(conn, "r", "started").expect("request");
+        let steps: Vec<i64> = (1..=3)
+            .map(|position| {
+                step(
+                    conn,
+                    request,
+                    (position, position == 1, false, "in_process"),
+                )
+            })
+            .collect();
+        let mut runs: Vec<i64> = steps.iter().map(|&step| running(conn, step)).collect();
+        runs.pop();
+        let mut runs = runs.into_iter();
+        let not_kept = fixtures::statements_not_kept(conn, |conn| {
+            end(conn, runs.next().expect("a run to end"));
+        });
+        assert_eq!(not_kept, Vec::<String>::new());
+    }
 }

@@ -4,7 +4,7 @@ use super::enqueue;
 use crate::error::StoreError;
 use crate::requests::{self, parent_steps};
 use crate::schema::{requests as requests_table, steps};
-use crate::sql::{direct, kept_update};
+use crate::sql::{direct, fixed_sql, kept_update};
 use crate::AnyConnection;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -106,6 +106,13 @@ pub(crate) fn in_process(id: i64) -> diesel::dsl::And<diesel::dsl::Eq<steps::id,
         .and(steps::aasm_state.eq(StepState::InProcess.name()))
 }
 
+fixed_sql! {
+    /// A top-level step. The `+` keeps SQLite off the index of parent ids, where "no parent"
+    /// is a range of every top-level step of every request (it has no statistics to know
+    /// better).
+    TopLevel: diesel::sql_types::Bool = "+steps.parent_id IS NULL";
+}
+
 /// Whether the end of step `id`, marked complete in this transaction, leaves its request
 /// as it is ([`sequence::phase_goes_on`]): read from its own phase, a range of its siblings'
 /// index, where [`advance`] reads every step of the request. Call it after taking the
@@ -123,13 +130,9 @@ pub(crate) fn phase_goes_on(conn: &mut AnyConnection, id: i64) -> Result<bool, S
         let all = steps::table.into_boxed();
         match parent_id {
             Some(parent_id) => all.filter(steps::parent_id.eq(parent_id)),
-            // `+` keeps SQLite off the index of parent ids, where "no parent" is a range of
-            // every top-level step of every request (it has no statistics to know better).
             None => all
                 .filter(steps::request_id.eq(request_id))
-                .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                    "+steps.parent_id IS NULL",
-                )),
+                .filter(TopLevel),
         }
     };
     // The phase runs from the last step at or before this one that starts a phase (or the
@@ -359,6 +362,26 @@ mod tests {
                     "{statement}: {plan:?}"
                 );
             }
+        }
+    }
+
+    /// A run's end reads its phase with statements that stay prepared: a `sql()` literal in
+    /// one made SQLite parse and plan it again at every end.
+    #[test]
+    fn a_phase_is_read_with_statements_kept_prepared() {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().expect("connection");
+            let request = fixtures::request(&mut conn, "r", "started").expect("request");
+            let new = fixtures::NewStep {
+                request_id: Some(request),
+                aasm_state: "in_process",
+                position: 1,
+                ..fixtures::NewStep::default()
+            };
+            let id = fixtures::insert_step(&mut conn, &new).expect("step");
+            let not_kept = fixtures::statements_not_kept(&mut conn, |c| phase_goes_on(c, id));
+            assert_eq!(not_kept, Vec::<String>::new(), "{}", db.backend_name());
         }
     }
 }

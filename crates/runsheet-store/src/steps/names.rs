@@ -8,41 +8,20 @@
 //! stays prepared; a wide join of the same tables made PostgreSQL plan it anew on every run
 //! (8 there).
 
-use diesel::backend::Backend;
-use diesel::expression::{AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::{QueryResult, Queryable};
+use diesel::Queryable;
 use runsheet_core::step::{NamedRef, Owner, ParentRef, RequestRef};
 
 use super::StepRow;
 
-/// A column that is a fixed scalar subquery, correlated with the tables of the statement it
-/// is selected in (its SQL names them; the types do not check that).
+/// Columns that are fixed scalar subqueries, correlated with the tables of the statement
+/// they are selected in (their SQL names them; the types do not check that).
 macro_rules! scalar {
-    ($($name:ident: $sql_type:ty = $sql:literal;)*) => {$(
-        #[derive(Debug, Clone, Copy, QueryId)]
-        pub(super) struct $name;
-
-        impl Expression for $name {
-            type SqlType = $sql_type;
+    ($($name:ident: $sql_type:ty = $sql:literal;)*) => {
+        crate::sql::fixed_sql! {
+            $(pub(super) $name: $sql_type = concat!("(", $sql, ")");)*
         }
-
-        impl<DB: Backend> QueryFragment<DB> for $name {
-            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-                out.push_sql(concat!("(", $sql, ")"));
-                Ok(())
-            }
-        }
-
-        impl<QS> AppearsOnTable<QS> for $name {}
-
-        impl<QS> SelectableExpression<QS> for $name {}
-
-        impl<GB> ValidGrouping<GB> for $name {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-    )*};
+    };
 }
 
 scalar! {
