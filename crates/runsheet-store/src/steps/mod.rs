@@ -141,12 +141,13 @@ impl From<StepRow> for Step {
     }
 }
 
-/// The steps `$filter` selects, as a boxed query for the backend it is run on (in
-/// [`direct!`]: a list's ids and rows are read without `MultiConnection`'s second pass).
+/// The steps `$filter` selects from `$from` (the steps, or [`shown!`]'s), as a boxed query
+/// for the backend it is run on (in [`direct!`]: a list's ids and rows are read without
+/// `MultiConnection`'s second pass).
 macro_rules! filtered {
-    ($filter:expr) => {{
+    ($from:expr, $filter:expr) => {{
         let filter: &StepFilter = $filter;
-        let mut q = steps::table.into_boxed();
+        let mut q = $from.into_boxed();
         any_of!(
             q,
             filter,
@@ -180,6 +181,27 @@ macro_rules! filtered {
     }};
 }
 
+/// Runs `$run` on the connection's own backend with `$from` the source of a shown step and
+/// `$shown` what it reads (a step's columns and the names it shows), each backend's way:
+/// the names left-joined on SQLite ([`names::joined_steps`]), scalar subqueries on
+/// PostgreSQL ([`names::COLUMNS`]). For a step's show, a page and a list's chunk.
+macro_rules! shown {
+    ($conn:expr, |$c:ident, $from:ident, $shown:ident| $run:expr) => {
+        match $conn {
+            AnyConnection::Sqlite($c) => {
+                let $from = names::joined_steps!();
+                let $shown = (steps::all_columns, names::joined_columns!());
+                $run
+            }
+            AnyConnection::Postgres($c) => {
+                let $from = steps::table;
+                let $shown = (steps::all_columns, names::COLUMNS);
+                $run
+            }
+        }
+    };
+}
+
 pub fn list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<StepRecord>, StoreError> {
     page(conn, filter, &Window::ALL)
 }
@@ -190,9 +212,9 @@ pub fn page(
     filter: &StepFilter,
     window: &Window,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let rows: Vec<(StepRow, names::Names)> = direct!(conn, |c| load_window!(
+    let rows: Vec<(StepRow, names::Names)> = shown!(conn, |c, from, shown| load_window!(
         c,
-        filtered!(filter).select(shown()),
+        filtered!(from, filter).select(shown),
         window,
         steps::id,
         list_order()
@@ -202,14 +224,16 @@ pub fn page(
 
 /// How many steps the whole list has.
 pub fn count_list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<i64, StoreError> {
-    Ok(direct!(conn, |c| filtered!(filter).count().get_result(c))?)
+    Ok(direct!(conn, |c| filtered!(steps::table, filter)
+        .count()
+        .get_result(c))?)
 }
 
 /// The ids of the whole list, in its order: what a list too long to load at once is read
 /// from, [`by_ids`] a chunk at a time. Eight bytes a step, where a loaded step takes
 /// kilobytes.
 pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, StoreError> {
-    Ok(direct!(conn, |c| filtered!(filter)
+    Ok(direct!(conn, |c| filtered!(steps::table, filter)
         .select(steps::id)
         .order(list_order())
         .load(c))?)
@@ -219,10 +243,7 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     transaction::read(conn, |conn| {
         let mut rows: HashMap<i64, (StepRow, names::Names)> = for_ids!(ids, steps::id, |filter| {
-            direct!(conn, |c| steps::table
-                .filter(filter)
-                .select(shown())
-                .load(c))
+            shown!(conn, |c, from, shown| from.filter(filter).select(shown).load(c))
         })?
         .into_iter()
         .map(|row: (StepRow, names::Names)| (row.0.id, row))
@@ -230,11 +251,6 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, 
         let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
         load_records(conn, rows)
     })
-}
-
-/// A step's columns and the names it shows: what its show, a page and a list's chunk read.
-fn shown() -> (<steps::table as Table>::AllColumns, names::Columns) {
-    (steps::all_columns, names::COLUMNS)
 }
 
 /// A list of steps comes request by request, each in position order; steps of no request
@@ -255,7 +271,10 @@ fn list_order() -> (
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
-        let row = direct!(conn, |c| steps::table.find(id).select(shown()).first(c))
+        let row = shown!(conn, |c, from, shown| from
+            .filter(steps::id.eq(id))
+            .select(shown)
+            .first(c))
             .optional()?
             .ok_or(StoreError::NotFound)?;
         Ok(load_records(conn, vec![row])?.remove(0))

@@ -84,6 +84,73 @@ columns!(
     ParentPosition
 );
 
+/// The steps with what they name left-joined, one primary-key search a row named: the
+/// source SQLite reads a shown step from, [`joined_columns`] its names. SQLite runs a scalar
+/// subquery as a subroutine that opens its table anew for each step, which made the names a
+/// sixth of a 50-step list's instructions (docs/benchmarks.md, 13). PostgreSQL keeps the
+/// subqueries: it planned a wide join anew on every run (8 there).
+macro_rules! joined_steps {
+    () => {{
+        use crate::requests::parent_steps;
+        use crate::schema::{
+            categories, components, groups, phases, requests, runtime_phases, scripts, steps,
+            users, work_tasks,
+        };
+        steps::table
+            .left_join(scripts::table.on(steps::script_id.eq(scripts::id.nullable())))
+            .left_join(work_tasks::table.on(steps::work_task_id.eq(work_tasks::id.nullable())))
+            .left_join(phases::table.on(steps::phase_id.eq(phases::id.nullable())))
+            .left_join(
+                runtime_phases::table.on(steps::runtime_phase_id.eq(runtime_phases::id.nullable())),
+            )
+            .left_join(categories::table.on(steps::category_id.eq(categories::id.nullable())))
+            .left_join(components::table.on(steps::component_id.eq(components::id.nullable())))
+            .left_join(
+                users::table.on(steps::owner_id
+                    .eq(users::id.nullable())
+                    .and(steps::owner_type.eq("User"))),
+            )
+            .left_join(
+                groups::table.on(steps::owner_id
+                    .eq(groups::id.nullable())
+                    .and(steps::owner_type.eq("Group"))),
+            )
+            .left_join(requests::table.on(steps::request_id.eq(requests::id.nullable())))
+            .left_join(
+                parent_steps.on(steps::parent_id.eq(parent_steps.field(steps::id).nullable())),
+            )
+    }};
+}
+pub(super) use joined_steps;
+
+/// [`COLUMNS`] as the columns of [`joined_steps`], in the same order.
+macro_rules! joined_columns {
+    () => {{
+        use crate::requests::parent_steps;
+        use crate::schema::{
+            categories, components, groups, phases, requests, runtime_phases, scripts, steps,
+            users, work_tasks,
+        };
+        (
+            scripts::name.nullable(),
+            work_tasks::name.nullable(),
+            phases::name.nullable(),
+            runtime_phases::name.nullable(),
+            categories::name.nullable(),
+            components::name.nullable(),
+            users::login.nullable(),
+            users::email.nullable(),
+            groups::name.nullable(),
+            groups::email.nullable(),
+            requests::name.nullable(),
+            requests::aasm_state.nullable(),
+            parent_steps.field(steps::name).nullable(),
+            parent_steps.field(steps::position).nullable(),
+        )
+    }};
+}
+pub(super) use joined_columns;
+
 /// What [`COLUMNS`] read for one step, in their order. A subquery of a kind the step does
 /// not name (or of a row that is gone) is NULL.
 #[derive(Debug, Clone, Queryable)]
@@ -161,5 +228,39 @@ impl Names {
                     position,
                 }),
         }
+    }
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use crate::testing::{fixtures, TestDb};
+
+    /// On SQLite a shown step's names come from one primary-key search each, in the
+    /// statement that reads the step: no subquery, no scan.
+    #[test]
+    fn sqlite_reads_the_names_by_primary_key_beside_the_step() {
+        let db = TestDb::sqlite();
+        let pool = db.pool();
+        let mut conn = pool.get().expect("connection");
+        let request = fixtures::request(&mut conn, "r", "started").expect("request");
+        let new = fixtures::NewStep {
+            request_id: Some(request),
+            position: 1,
+            ..fixtures::NewStep::default()
+        };
+        let id = fixtures::insert_step(&mut conn, &new).expect("step");
+        let (found, statements) = fixtures::statements(&mut conn, |c| super::super::find(c, id));
+        assert_eq!(found.expect("found").request.expect("request").id, request);
+        let step = statements
+            .iter()
+            .find(|statement| statement.contains("FROM (((((((((("))
+            .expect("the step's statement");
+        let plan = fixtures::sqlite_plan(&mut conn, step).expect("plan");
+        assert_eq!(plan.len(), 11, "{plan:?}");
+        assert!(
+            plan.iter()
+                .all(|line| line.starts_with("SEARCH ") && line.contains("PRIMARY KEY")),
+            "{plan:?}"
+        );
     }
 }
