@@ -104,7 +104,13 @@ impl XmlOut {
     }
 
     fn indent(&mut self) {
-        self.buf.extend(std::iter::repeat_n(' ', self.depth * 2));
+        const SPACES: &str = "                                ";
+        let mut width = self.depth * 2;
+        while width > 0 {
+            let piece = width.min(SPACES.len());
+            self.buf.push_str(&SPACES[..piece]);
+            width -= piece;
+        }
     }
 }
 
