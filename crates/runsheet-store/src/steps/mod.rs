@@ -243,7 +243,10 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     transaction::read(conn, |conn| {
         let mut rows: HashMap<i64, (StepRow, names::Names)> = for_ids!(ids, steps::id, |filter| {
-            shown!(conn, |c, from, shown| from.filter(filter).select(shown).load(c))
+            shown!(conn, |c, from, shown| from
+                .filter(filter)
+                .select(shown)
+                .load(c))
         })?
         .into_iter()
         .map(|row: (StepRow, names::Names)| (row.0.id, row))
@@ -275,8 +278,8 @@ pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError>
             .filter(steps::id.eq(id))
             .select(shown)
             .first(c))
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
         Ok(load_records(conn, vec![row])?.remove(0))
     })
 }
