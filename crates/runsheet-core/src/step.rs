@@ -610,12 +610,15 @@ pub struct ServerRef {
 }
 
 impl ServerRef {
+    /// What names the group the server is listed under in `all_servers`: its level's name,
+    /// or `none`. Servers sort into their groups by it.
+    pub fn group(&self) -> &str {
+        self.server_level_name.as_deref().unwrap_or("none")
+    }
+
     /// The key of the group the server is listed under in `all_servers`.
     pub fn group_key(&self) -> String {
-        format!(
-            "Server Level Group: {}",
-            self.server_level_name.as_deref().unwrap_or("none")
-        )
+        format!("Server Level Group: {}", self.group())
     }
 }
 

@@ -171,15 +171,17 @@ fn all_servers(out: &mut dyn Out, record: &StepRecord) {
 /// Servers by "Server Level Group: <level>", groups in name order; each item is named as
 /// its group, as the sample's XML shows.
 fn grouped(out: &mut dyn Out, name: &str, servers: &[ServerRef]) {
-    let mut keyed: Vec<(String, &ServerRef)> = servers.iter().map(|s| (s.group_key(), s)).collect();
-    // Stable: a group's servers keep their order.
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut sorted: Vec<&ServerRef> = servers.iter().collect();
+    // Stable: a group's servers keep their order. The keys share their prefix, so they sort
+    // as the groups do; each is written once a group.
+    sorted.sort_by(|a, b| a.group().cmp(b.group()));
     out.record(name, |out| {
-        for group in keyed.chunk_by(|a, b| a.0 == b.0) {
-            let Some((key, _)) = group.first() else {
+        for group in sorted.chunk_by(|a, b| a.group() == b.group()) {
+            let Some(first) = group.first() else {
                 continue;
             };
-            out.list(key, key, group, |out, item_name, (_, s)| {
+            let key = first.group_key();
+            out.list(&key, &key, group, |out, item_name, s| {
                 server(out, item_name, s)
             });
         }
