@@ -24,8 +24,8 @@ pub(crate) fn push_xml_name(out: &mut String, key: &str) {
 }
 
 /// `key` dasherized into `buf` when it is like every field name of ours (ASCII letters,
-/// digits and `_`, from a letter, at most 64 bytes): one pass, one copy, where a push a
-/// character was a quarter of a step's XML.
+/// digits and `_`, from a letter, at most 64 bytes): one pass, one copy. A push a
+/// character, then a `split` on `_`, made names a quarter of a step's XML.
 fn quick_name<'b>(key: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     let bytes = key.as_bytes();
     if bytes.len() > buf.len() || !bytes.first()?.is_ascii_alphabetic() {

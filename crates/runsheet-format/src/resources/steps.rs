@@ -173,7 +173,7 @@ fn all_servers(out: &mut dyn Out, record: &StepRecord) {
 fn grouped(out: &mut dyn Out, name: &str, servers: &[ServerRef]) {
     let mut sorted: Vec<&ServerRef> = servers.iter().collect();
     // Stable: a group's servers keep their order. The keys share their prefix, so they sort
-    // as the groups do; each is written once a group.
+    // as the groups' names do; a key is made once a group, not once a server.
     sorted.sort_by(|a, b| a.group().cmp(b.group()));
     out.record(name, |out| {
         for group in sorted.chunk_by(|a, b| a.group() == b.group()) {

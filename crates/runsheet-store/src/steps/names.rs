@@ -1,12 +1,14 @@
 //! The names a step shows of what it refers to (script, phase, owner, request, parent, ...),
-//! read as scalar subqueries in the statement that reads the step.
+//! read in the statement that reads the step: left-joined on SQLite ([`joined_steps`]),
+//! scalar subqueries on PostgreSQL ([`COLUMNS`]).
 //!
 //! They were ten statements, one per table, and each statement costs a step's show more
 //! than the index lookup it makes (a prepared statement taken from the cache, bound, stepped
 //! and reset; on PostgreSQL a round trip): docs/benchmarks.md, 9 under "What the profiles
-//! showed". Each column is a fixed piece of SQL with a static query id, so the statement
+//! showed". Each subquery is a fixed piece of SQL with a static query id, so the statement
 //! stays prepared; a wide join of the same tables made PostgreSQL plan it anew on every run
-//! (8 there).
+//! (8 there), while SQLite runs each subquery as a subroutine that opens its table again
+//! for every step (13 there).
 
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::Queryable;
