@@ -252,14 +252,31 @@ pub mod fixtures {
         Ok(diesel::sql_query(sql).execute(conn)?)
     }
 
-    struct Recorder(Arc<Mutex<Vec<String>>>);
+    /// Records the statements a connection runs and those diesel puts in its cache of
+    /// prepared statements.
+    #[derive(Clone, Default)]
+    struct Recorder {
+        started: Arc<Mutex<Vec<String>>>,
+        cached: Arc<Mutex<Vec<String>>>,
+    }
+
+    impl Recorder {
+        fn taken(list: &Mutex<Vec<String>>) -> Vec<String> {
+            list.lock().map(|l| l.clone()).unwrap_or_default()
+        }
+    }
 
     impl Instrumentation for Recorder {
         fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                if let Ok(mut statements) = self.0.lock() {
-                    statements.push(query.to_string());
+            let (list, text) = match event {
+                InstrumentationEvent::StartQuery { query, .. } => {
+                    (&self.started, query.to_string())
                 }
+                InstrumentationEvent::CacheQuery { sql, .. } => (&self.cached, sql.to_owned()),
+                _ => return,
+            };
+            if let Ok(mut list) = list.lock() {
+                list.push(text);
             }
         }
     }
@@ -276,12 +293,11 @@ pub mod fixtures {
         conn: &mut AnyConnection,
         work: impl FnOnce(&mut AnyConnection) -> T,
     ) -> (T, Vec<String>) {
-        let recorded = Arc::new(Mutex::new(Vec::new()));
-        conn.set_instrumentation(Recorder(recorded.clone()));
+        let recorder = Recorder::default();
+        conn.set_instrumentation(recorder.clone());
         let result = work(conn);
         conn.set_instrumentation(Silent);
-        let statements = recorded.lock().map(|s| s.clone()).unwrap_or_default();
-        (result, statements)
+        (result, Recorder::taken(&recorder.started))
     }
 
     /// `work`'s result and the number of SQL statements it ran on `conn`.
@@ -293,19 +309,6 @@ pub mod fixtures {
         (result, statements.len())
     }
 
-    /// Records the SQL of the statements diesel puts in its cache of prepared statements.
-    struct CacheRecorder(Arc<Mutex<Vec<String>>>);
-
-    impl Instrumentation for CacheRecorder {
-        fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
-            if let InstrumentationEvent::CacheQuery { sql, .. } = event {
-                if let Ok(mut cached) = self.0.lock() {
-                    cached.push(sql.to_owned());
-                }
-            }
-        }
-    }
-
     /// The statements of `work` that diesel does not keep prepared, so that each of its runs
     /// parses and plans them again: `work` runs once to fill the cache, then once more, and
     /// the statements of that second run that were never cached are returned (as
@@ -315,13 +318,16 @@ pub mod fixtures {
         conn: &mut AnyConnection,
         mut work: impl FnMut(&mut AnyConnection) -> T,
     ) -> Vec<String> {
-        let cached = Arc::new(Mutex::new(Vec::new()));
-        conn.set_instrumentation(CacheRecorder(cached.clone()));
+        let recorder = Recorder::default();
+        conn.set_instrumentation(recorder.clone());
+        work(conn);
+        let second_from = Recorder::taken(&recorder.started).len();
         work(conn);
         conn.set_instrumentation(Silent);
-        let (_, ran) = statements(conn, work);
-        let cached = cached.lock().map(|c| c.clone()).unwrap_or_default();
-        ran.into_iter()
+        let cached = Recorder::taken(&recorder.cached);
+        Recorder::taken(&recorder.started)
+            .split_off(second_from)
+            .into_iter()
             .filter(|statement| {
                 let sql = statement.split(" -- binds: ").next().unwrap_or(statement);
                 let control = ["BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"]

@@ -118,60 +118,64 @@ fixed_sql! {
 /// index, where [`advance`] reads every step of the request. Call it after taking the
 /// request's row, so that the last end of a phase sees the others' and moves the request on.
 pub(crate) fn phase_goes_on(conn: &mut AnyConnection, id: i64) -> Result<bool, StoreError> {
-    let Some((parent_id, request_id, position)) = steps::table
-        .find(id)
-        .select((steps::parent_id, steps::request_id, steps::position))
-        .first::<(Option<i64>, Option<i64>, i64)>(conn)
-        .optional()?
-    else {
-        return Ok(false);
-    };
-    let siblings = || {
-        let all = steps::table.into_boxed();
-        match parent_id {
-            Some(parent_id) => all.filter(steps::parent_id.eq(parent_id)),
-            None => all
-                .filter(steps::request_id.eq(request_id))
-                .filter(TopLevel),
-        }
-    };
-    // The phase runs from the last step at or before this one that starts a phase (or the
-    // first sibling) to the next one that starts a phase (or the last sibling). Siblings
-    // are ordered by (position, id); each bound on the position is also written alone, so
-    // that the siblings' index on position is searched as a range from this step.
-    let starts = || siblings().filter(steps::different_level_from_previous.eq(true));
-    let start: Option<(i64, i64)> = starts()
-        .filter(steps::position.le(position))
-        .filter(steps::position.lt(position).or(steps::id.le(id)))
-        .order((steps::position.desc(), steps::id.desc()))
-        .select((steps::position, steps::id))
-        .first(conn)
-        .optional()?;
-    let next: Option<(i64, i64)> = starts()
-        .filter(steps::position.ge(position))
-        .filter(steps::position.gt(position).or(steps::id.gt(id)))
-        .order((steps::position, steps::id))
-        .select((steps::position, steps::id))
-        .first(conn)
-        .optional()?;
-    let mut pending = siblings()
-        .filter(steps::should_execute.eq(true))
-        .filter(steps::aasm_state.ne(StepState::Complete.name()))
-        .filter(steps::id.ne(id));
-    if let Some((position, start)) = start {
-        pending = pending
-            .filter(steps::position.ge(position))
-            .filter(steps::position.gt(position).or(steps::id.ge(start)));
-    }
-    if let Some((position, next)) = next {
-        pending = pending
+    // On the connection's own backend: every run's end reads its phase, and
+    // `MultiConnection` would write each statement out again to collect its binds.
+    direct!(conn, |c| {
+        let Some((parent_id, request_id, position)) = steps::table
+            .find(id)
+            .select((steps::parent_id, steps::request_id, steps::position))
+            .first::<(Option<i64>, Option<i64>, i64)>(c)
+            .optional()?
+        else {
+            return Ok(false);
+        };
+        let siblings = || {
+            let all = steps::table.into_boxed();
+            match parent_id {
+                Some(parent_id) => all.filter(steps::parent_id.eq(parent_id)),
+                None => all
+                    .filter(steps::request_id.eq(request_id))
+                    .filter(TopLevel),
+            }
+        };
+        // The phase runs from the last step at or before this one that starts a phase (or the
+        // first sibling) to the next one that starts a phase (or the last sibling). Siblings
+        // are ordered by (position, id); each bound on the position is also written alone, so
+        // that the siblings' index on position is searched as a range from this step.
+        let starts = || siblings().filter(steps::different_level_from_previous.eq(true));
+        let start: Option<(i64, i64)> = starts()
             .filter(steps::position.le(position))
-            .filter(steps::position.lt(position).or(steps::id.lt(next)));
-    }
-    let states: Vec<String> = pending.select(steps::aasm_state).load(conn)?;
-    // A state this version does not know is left to the plan, which reports it.
-    let known: Option<Vec<StepState>> = states.iter().map(|s| StepState::parse(s)).collect();
-    Ok(known.is_some_and(sequence::phase_goes_on))
+            .filter(steps::position.lt(position).or(steps::id.le(id)))
+            .order((steps::position.desc(), steps::id.desc()))
+            .select((steps::position, steps::id))
+            .first(c)
+            .optional()?;
+        let next: Option<(i64, i64)> = starts()
+            .filter(steps::position.ge(position))
+            .filter(steps::position.gt(position).or(steps::id.gt(id)))
+            .order((steps::position, steps::id))
+            .select((steps::position, steps::id))
+            .first(c)
+            .optional()?;
+        let mut pending = siblings()
+            .filter(steps::should_execute.eq(true))
+            .filter(steps::aasm_state.ne(StepState::Complete.name()))
+            .filter(steps::id.ne(id));
+        if let Some((position, start)) = start {
+            pending = pending
+                .filter(steps::position.ge(position))
+                .filter(steps::position.gt(position).or(steps::id.ge(start)));
+        }
+        if let Some((position, next)) = next {
+            pending = pending
+                .filter(steps::position.le(position))
+                .filter(steps::position.lt(position).or(steps::id.lt(next)));
+        }
+        let states: Vec<String> = pending.select(steps::aasm_state).load(c)?;
+        // A state this version does not know is left to the plan, which reports it.
+        let known: Option<Vec<StepState>> = states.iter().map(|s| StepState::parse(s)).collect();
+        Ok(known.is_some_and(sequence::phase_goes_on))
+    })
 }
 
 /// Step `id` while it is locked.

@@ -54,7 +54,7 @@ pub(super) fn server_ref(c: ServerCols) -> ServerRef {
 
 /// Everything the steps show, for all of them at once: one query per kind of record
 /// (with all the ids bound as one list), never one per step; the names of what they refer
-/// to came with the rows ([`names::COLUMNS`]).
+/// to came with the rows (`shown!`).
 pub(super) fn load_records(
     conn: &mut AnyConnection,
     rows: Vec<(StepRow, Names)>,
