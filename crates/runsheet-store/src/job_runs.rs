@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::schema::{group_memberships, groups, job_runs, requests, scripts, steps, users};
-use crate::sql::{any_of, direct, fixed_sql, for_ids, in_range, load_window, lower, one_of};
+use crate::sql::{any_of, direct, fixed_sql, in_range, load_window, lower, one_of};
 use crate::stamp::{OptStamp, Stamp};
 use crate::{transaction, AnyConnection};
 use chrono::NaiveDateTime;
@@ -15,7 +15,6 @@ use runsheet_core::notification::{
     JOB_TYPE,
 };
 use runsheet_core::paging::Window;
-use std::collections::HashMap;
 
 #[derive(Queryable)]
 struct JobRunRow {
@@ -69,6 +68,57 @@ impl From<JobRunRow> for JobRun {
     }
 }
 
+/// Runs left-joined to their steps and the steps' requests: what a run shows of them comes
+/// in the run's own row, one primary-key search each, rather than from a second statement
+/// with the list's step ids (docs/benchmarks.md, 14).
+///
+/// The joins are flat (`job_runs LEFT JOIN steps ... LEFT JOIN requests ...`): nested as
+/// `job_runs LEFT JOIN (steps LEFT JOIN requests)`, SQLite materialised the inner join, every
+/// step of every request, for each list.
+macro_rules! with_steps {
+    () => {
+        job_runs::table
+            .left_join(steps::table)
+            .left_join(requests::table.on(steps::request_id.eq(requests::id.nullable())))
+    };
+}
+
+/// What [`with_steps!`] selects: the run, and its step with its request.
+macro_rules! shown {
+    () => {
+        (
+            job_runs::all_columns,
+            (steps::id, steps::name, steps::aasm_state).nullable(),
+            (requests::id, requests::name, requests::aasm_state).nullable(),
+        )
+    };
+}
+
+/// A row of [`shown!`]: the run, its step and the step's request.
+type ShownRow = (
+    JobRunRow,
+    Option<(i64, Option<String>, String)>,
+    Option<(i64, Option<String>, String)>,
+);
+
+fn record((row, step, request): ShownRow) -> JobRunRecord {
+    let request = request.map(|(id, name, aasm_state)| JobRunRequest {
+        id,
+        name,
+        aasm_state,
+    });
+    let step = step.map(|(id, name, aasm_state)| JobRunStep {
+        id,
+        name,
+        aasm_state,
+        request,
+    });
+    JobRunRecord {
+        step,
+        job_run: row.into(),
+    }
+}
+
 /// Stores a notification's job run (automation_id and process_id are null: no script ran).
 pub fn record_notification(
     conn: &mut AnyConnection,
@@ -76,7 +126,7 @@ pub fn record_notification(
 ) -> Result<JobRunRecord, StoreError> {
     transaction::write(conn, |conn| {
         let now = runsheet_core::time::now();
-        let row: JobRunRow = diesel::insert_into(job_runs::table)
+        let id: i64 = diesel::insert_into(job_runs::table)
             .values((
                 job_runs::job_type.eq(JOB_TYPE),
                 job_runs::status.eq(run.status.name()),
@@ -91,27 +141,29 @@ pub fn record_notification(
                 job_runs::created_at.eq(now),
                 job_runs::updated_at.eq(now),
             ))
-            .returning(job_runs::all_columns)
+            .returning(job_runs::id)
             .get_result(conn)?;
-        Ok(with_steps(conn, vec![row])?.remove(0))
+        find(conn, id)
     })
 }
 
 /// The runs in flight, written as `job_runs_in_flight_idx`'s condition (the migration of
-/// 2026-12-02): a query says it in these words for the database to read that small index.
+/// 2026-12-03): a query says it in these words for the database to read that small index,
+/// and in this form (not a bare `IN`) so that SQLite reads it in id order, with no sort.
 /// The statuses are [`JobRunFilter::unfinished_statuses`] (tested).
-const IN_FLIGHT: &str = "lower(\"job_runs\".\"status\") IN ('starting', 'running')";
+const IN_FLIGHT: &str = "(lower(\"job_runs\".\"status\") IN ('starting', 'running')) IS TRUE";
 
 fixed_sql! {
     InFlight: Bool = IN_FLIGHT;
 }
 
-/// The runs `$filter` selects, as a boxed query for the backend it is run on (in
-/// [`direct!`]: a list of runs is read without `MultiConnection`'s second pass).
+/// The runs `$filter` selects from `$from` (`job_runs`, or [`with_steps!`]), as a boxed
+/// query for the backend it is run on (in [`direct!`]: a list of runs is read without
+/// `MultiConnection`'s second pass).
 macro_rules! filtered {
-    ($filter:expr) => {{
+    ($from:expr, $filter:expr) => {{
         let filter: &JobRunFilter = $filter;
-        let mut query = job_runs::table.into_boxed();
+        let mut query = $from.into_boxed();
         if let Some(running) = filter.currently_running {
             query = if running {
                 query.filter(InFlight)
@@ -141,8 +193,8 @@ macro_rules! filtered {
     }};
 }
 
-/// GET /v1/job_runs: the runs the filter selects, by id, with their steps: two queries (and
-/// one more per thousand steps), whatever the number of runs.
+/// GET /v1/job_runs: the runs the filter selects, by id, with their steps: one query,
+/// whatever the number of runs.
 pub fn list(
     conn: &mut AnyConnection,
     filter: &JobRunFilter,
@@ -156,24 +208,31 @@ pub fn page(
     filter: &JobRunFilter,
     window: &Window,
 ) -> Result<Vec<JobRunRecord>, StoreError> {
-    let rows: Vec<JobRunRow> = direct!(conn, |c| load_window!(
+    let rows: Vec<ShownRow> = direct!(conn, |c| load_window!(
         c,
-        filtered!(filter),
+        filtered!(with_steps!(), filter).select(shown!()),
         window,
         job_runs::id,
         job_runs::id
     ));
-    with_steps(conn, rows)
+    Ok(rows.into_iter().map(record).collect())
 }
 
 /// How many runs the whole list has.
 pub fn count_list(conn: &mut AnyConnection, filter: &JobRunFilter) -> Result<i64, StoreError> {
-    Ok(direct!(conn, |c| filtered!(filter).count().get_result(c))?)
+    Ok(direct!(conn, |c| filtered!(job_runs::table, filter)
+        .count()
+        .get_result(c))?)
 }
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<JobRunRecord, StoreError> {
-    let row = find_row(conn, id)?;
-    Ok(with_steps(conn, vec![row])?.remove(0))
+    direct!(conn, |c| with_steps!()
+        .filter(job_runs::id.eq(id))
+        .select(shown!())
+        .first(c))
+    .optional()?
+    .map(record)
+    .ok_or(StoreError::NotFound)
 }
 
 /// The run alone, without its step: what its output needs (status, results_path).
@@ -185,64 +244,6 @@ fn find_row(conn: &mut AnyConnection, id: i64) -> Result<JobRunRow, StoreError> 
     direct!(conn, |c| job_runs::table.find(id).first(c))
         .optional()?
         .ok_or(StoreError::NotFound)
-}
-
-/// The steps (with their requests) of many job runs, in one query.
-fn with_steps(
-    conn: &mut AnyConnection,
-    rows: Vec<JobRunRow>,
-) -> Result<Vec<JobRunRecord>, StoreError> {
-    type StepRow = (
-        i64,
-        Option<String>,
-        String,
-        Option<i64>,
-        Option<String>,
-        Option<String>,
-    );
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.step_id).collect();
-    let loaded: Vec<StepRow> = for_ids!(&ids, steps::id, |filter| {
-        direct!(conn, |c| steps::table
-            .left_join(requests::table)
-            .filter(filter)
-            .select((
-                steps::id,
-                steps::name,
-                steps::aasm_state,
-                requests::id.nullable(),
-                requests::name.nullable(),
-                requests::aasm_state.nullable(),
-            ))
-            .load(c))
-    })?;
-    let found: HashMap<i64, JobRunStep> = loaded
-        .into_iter()
-        .map(
-            |(id, name, aasm_state, request_id, request_name, request_state)| {
-                let request = request_id
-                    .zip(request_state)
-                    .map(|(id, aasm_state)| JobRunRequest {
-                        id,
-                        name: request_name,
-                        aasm_state,
-                    });
-                let step = JobRunStep {
-                    id,
-                    name,
-                    aasm_state,
-                    request,
-                };
-                (id, step)
-            },
-        )
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(|row| JobRunRecord {
-            step: row.step_id.and_then(|id| found.get(&id).cloned()),
-            job_run: row.into(),
-        })
-        .collect())
 }
 
 /// What a notification's templates and default recipients need of a step, in at most three
@@ -359,9 +360,9 @@ mod tests {
         assert_eq!(named, unfinished);
     }
 
-    /// The list of runs in flight reads `job_runs_in_flight_idx` alone on SQLite: the
-    /// condition the store writes must be the index's, word for word, or SQLite would
-    /// fall back to the rows.
+    /// The list of runs in flight reads `job_runs_in_flight_idx` alone on SQLite, in id
+    /// order: the condition the store writes must be the index's, word for word, or SQLite
+    /// would fall back to the rows, or sort them.
     #[test]
     fn sqlite_reads_the_runs_in_flight_from_their_index_alone() {
         let db = TestDb::sqlite();
@@ -378,6 +379,14 @@ mod tests {
             plan.iter()
                 .any(|step| step.contains("USING COVERING INDEX job_runs_in_flight_idx")),
             "{statements:?}\n{plan:?}"
+        );
+        // The runs' steps and requests are primary-key searches in the same statement;
+        // nothing else is scanned, materialised or sorted.
+        assert_eq!(statements.len(), 1, "{statements:?}");
+        assert!(
+            plan.iter().all(|step| step.starts_with("SEARCH ")
+                || step == "SCAN job_runs USING COVERING INDEX job_runs_in_flight_idx"),
+            "{plan:?}"
         );
     }
 

@@ -39,6 +39,12 @@ fn server_columns() -> (
     )
 }
 
+/// A step's servers are listed by name, then id: in byte order on every backend (which is
+/// PostgreSQL's own only under the C collation).
+fn by_name(a: &ServerCols, b: &ServerCols) -> std::cmp::Ordering {
+    a.1.cmp(&b.1).then(a.0.cmp(&b.0))
+}
+
 pub(super) fn server_ref(c: ServerCols) -> ServerRef {
     ServerRef {
         id: c.0,
@@ -66,26 +72,28 @@ pub(super) fn load_records(
         .collect();
     let installed = load_installed_components(conn, &installed_ids)?;
 
-    let property_values: Vec<(i64, String, Option<String>)> =
+    // None of these three is ordered by SQL: SQLite sorted each in a temporary b-tree,
+    // a quarter of their cost (docs/benchmarks.md, 14). Each step's few rows are sorted
+    // here instead, by the same keys.
+    let mut property_values: Vec<(i64, i64, String, Option<String>)> =
         for_ids!(&step_ids, step_property_values::step_id, |filter| {
             direct!(conn, |c| step_property_values::table
                 .inner_join(properties::table)
                 .filter(filter)
-                .order((step_property_values::step_id, properties::id))
                 .select((
                     step_property_values::step_id,
+                    properties::id,
                     properties::name,
                     step_property_values::value,
                 ))
                 .load(c))
         })?;
 
-    let selected: Vec<(i64, String, ServerCols)> =
+    let mut selected: Vec<(i64, String, ServerCols)> =
         for_ids!(&step_ids, step_servers::step_id, |filter| {
             direct!(conn, |c| step_servers::table
                 .inner_join(servers::table.left_join(server_levels::table))
                 .filter(filter)
-                .order((step_servers::step_id, servers::name))
                 .select((step_servers::step_id, step_servers::role, server_columns()))
                 .load(c))
         })?;
@@ -94,7 +102,7 @@ pub(super) fn load_records(
     // component's environment: "servers list their environments, and steps' all_servers
     // follows from them" (issue 6). A server taken out of the environment is no longer
     // available (what a step already selected stays selected, as written).
-    let available: Vec<(i64, ServerCols)> = for_ids!(
+    let mut available: Vec<(i64, ServerCols)> = for_ids!(
         &installed_ids,
         installed_component_servers::installed_component_id,
         |filter| {
@@ -110,10 +118,6 @@ pub(super) fn load_records(
                         )),
                 )
                 .filter(filter)
-                .order((
-                    installed_component_servers::installed_component_id,
-                    servers::name,
-                ))
                 .select((
                     installed_component_servers::installed_component_id,
                     server_columns(),
@@ -122,11 +126,16 @@ pub(super) fn load_records(
         }
     )?;
 
-    // Grouped by step (and installed component) once, so that dressing each step is a lookup.
+    // Sorted, then grouped by step (and installed component) once, so that dressing each
+    // step is a lookup.
+    property_values.sort_unstable_by_key(|&(step, property, _, _)| (step, property));
     let mut values_of: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
-    for (step, name, value) in property_values {
+    for (step, _, name, value) in property_values {
         values_of.entry(step).or_default().push((name, value));
     }
+    selected.sort_unstable_by(|(a, _, a_cols), (b, _, b_cols)| {
+        a.cmp(b).then_with(|| by_name(a_cols, b_cols))
+    });
     let mut selected_of: HashMap<(i64, String), Vec<ServerRef>> = HashMap::new();
     for (step, role, cols) in selected {
         selected_of
@@ -134,6 +143,9 @@ pub(super) fn load_records(
             .or_default()
             .push(server_ref(cols));
     }
+    available.sort_unstable_by(|(a, a_cols), (b, b_cols)| {
+        a.cmp(b).then_with(|| by_name(a_cols, b_cols))
+    });
     let mut available_of: HashMap<i64, Vec<ServerRef>> = HashMap::new();
     for (ic, cols) in available {
         available_of.entry(ic).or_default().push(server_ref(cols));
@@ -255,4 +267,54 @@ pub(super) fn load_installed_components(
             (id, r)
         })
         .collect())
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use crate::testing::{fixtures, TestDb};
+    use crate::AnyConnection;
+
+    /// A step with an installed component, selected and available servers and property
+    /// values is shown without a sort in SQLite: the rows come unordered and are sorted
+    /// here, by the same keys (the API tests check the order itself).
+    #[test]
+    fn sqlite_sorts_nothing_for_a_show() {
+        const T: &str = "'2014-07-07 13:01:41'";
+        let db = TestDb::sqlite();
+        let pool = db.pool();
+        let mut conn = pool.get().expect("connection");
+        let c: &mut AnyConnection = &mut conn;
+        let id = |c: &mut AnyConnection, sql: String| fixtures::insert(c, &sql).expect(&sql);
+        let link = |c: &mut AnyConnection, sql: String| fixtures::execute(c, &sql).expect(&sql);
+        let app = id(c, format!("INSERT INTO apps (name, active, created_at, updated_at) VALUES ('a', TRUE, {T}, {T})"));
+        let component = id(c, format!("INSERT INTO components (name, active, created_at, updated_at) VALUES ('c', TRUE, {T}, {T})"));
+        let environment = id(c, format!("INSERT INTO environments (name, deployment_policy, active, created_at, updated_at) VALUES ('e', 'opened', TRUE, {T}, {T})"));
+        let installed = id(c, format!("INSERT INTO installed_components (app_id, component_id, environment_id, created_at, updated_at) VALUES ({app}, {component}, {environment}, {T}, {T})"));
+        let property = id(c, format!("INSERT INTO properties (name, active, created_at, updated_at) VALUES ('p', TRUE, {T}, {T})"));
+        let server = id(c, format!("INSERT INTO servers (name, active, created_at, updated_at) VALUES ('s', TRUE, {T}, {T})"));
+        link(c, format!("INSERT INTO server_environments (server_id, environment_id) VALUES ({server}, {environment})"));
+        link(c, format!("INSERT INTO installed_component_servers (installed_component_id, server_id) VALUES ({installed}, {server})"));
+        let step = fixtures::step(c, Some(installed), None).expect("step");
+        link(c, format!("INSERT INTO step_servers (step_id, server_id, role) VALUES ({step}, {server}, 'target')"));
+        link(c, format!("INSERT INTO step_property_values (step_id, property_id, value) VALUES ({step}, {property}, 'v')"));
+
+        let (shown, statements) = fixtures::statements(c, |c| super::super::find(c, step));
+        let shown = shown.expect("shown");
+        assert_eq!(shown.property_values.len(), 1);
+        assert_eq!(shown.target_servers.len(), 1);
+        assert_eq!(shown.available_servers.len(), 1);
+        assert!(shown.installed_component.is_some());
+        let reads: Vec<&String> = statements
+            .iter()
+            .filter(|s| s.starts_with("SELECT"))
+            .collect();
+        assert_eq!(reads.len(), 5, "{statements:#?}");
+        for read in reads {
+            let plan = fixtures::sqlite_plan(c, read).expect("plan");
+            assert!(
+                !plan.iter().any(|line| line.contains("TEMP B-TREE")),
+                "{read}\n{plan:?}"
+            );
+        }
+    }
 }
