@@ -72,9 +72,9 @@ pub(super) fn load_records(
         .collect();
     let installed = load_installed_components(conn, &installed_ids)?;
 
-    // None of these three is ordered by SQL: SQLite sorted each in a temporary b-tree,
-    // a quarter of their cost (docs/benchmarks.md, 14). Each step's few rows are sorted
-    // here instead, by the same keys.
+    // None of these three is ordered by SQL: SQLite sorted each in a temporary b-tree, a
+    // quarter to a third of its work on them (docs/benchmarks.md, 14). Each step's few
+    // rows are sorted here instead, by the same keys.
     let mut property_values: Vec<(i64, i64, String, Option<String>)> =
         for_ids!(&step_ids, step_property_values::step_id, |filter| {
             direct!(conn, |c| step_property_values::table
