@@ -311,9 +311,11 @@ mod tests {
         assert_eq!(reads.len(), 5, "{statements:#?}");
         for read in reads {
             let plan = fixtures::sqlite_plan(c, read).expect("plan");
+            // Neither a sort nor a subquery made into a temporary table.
+            let temporary = ["TEMP B-TREE", "MATERIALIZE", "CO-ROUTINE"];
             assert!(
-                !plan.iter().any(|line| line.contains("TEMP B-TREE")),
-                "{read}\n{plan:?}"
+                !plan.iter().any(|line| temporary.iter().any(|t| line.contains(t))),
+                "{read}\n{plan:#?}"
             );
         }
     }
