@@ -314,7 +314,9 @@ mod tests {
             // Neither a sort nor a subquery made into a temporary table.
             let temporary = ["TEMP B-TREE", "MATERIALIZE", "CO-ROUTINE"];
             assert!(
-                !plan.iter().any(|line| temporary.iter().any(|t| line.contains(t))),
+                !plan
+                    .iter()
+                    .any(|line| temporary.iter().any(|t| line.contains(t))),
                 "{read}\n{plan:#?}"
             );
         }
