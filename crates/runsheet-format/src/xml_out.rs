@@ -27,6 +27,10 @@ pub(crate) struct XmlOut {
     tz: Tz,
     /// How deep the next element is: its indentation.
     depth: usize,
+    /// Where the names of the elements open in this buffer were written, innermost last: an
+    /// end tag copies its start tag's name rather than making it again (15 in
+    /// docs/benchmarks.md).
+    open_names: Vec<std::ops::Range<usize>>,
 }
 
 impl XmlOut {
@@ -40,6 +44,7 @@ impl XmlOut {
             },
             tz,
             depth: 0,
+            open_names: Vec::new(),
         }
     }
 
@@ -49,6 +54,7 @@ impl XmlOut {
             buf: String::new(),
             tz,
             depth,
+            open_names: Vec::new(),
         }
     }
 
@@ -64,30 +70,36 @@ impl XmlOut {
 
     /// `<name attrs>` + what `text` writes + `</name>`, on one line.
     fn leaf(&mut self, name: &str, attributes: Attributes, text: impl FnOnce(&mut String)) {
-        self.start_tag(name, attributes);
+        let written = self.start_tag(name, attributes);
         self.buf.push('>');
         text(&mut self.buf);
-        self.end_tag(name);
+        self.end_tag(name, Some(written));
     }
 
     /// `<name attrs>` on its own line; children follow one level deeper.
     fn open(&mut self, name: &str, attributes: Attributes) {
-        self.start_tag(name, attributes);
+        let written = self.start_tag(name, attributes);
+        self.open_names.push(written);
         self.buf.push_str(">\n");
         self.depth += 1;
     }
 
-    /// `</name>` closing an element opened by [`XmlOut::open`].
+    /// `</name>` closing an element opened by [`XmlOut::open`], in this buffer or, for a
+    /// streamed list's root, in an earlier one.
     fn close(&mut self, name: &str) {
         self.depth = self.depth.saturating_sub(1);
         self.indent();
-        self.end_tag(name);
+        let written = self.open_names.pop();
+        self.end_tag(name, written);
     }
 
-    fn start_tag(&mut self, name: &str, attributes: Attributes) {
+    /// `<name attrs` (unclosed); where in the buffer the element's name was written.
+    fn start_tag(&mut self, name: &str, attributes: Attributes) -> std::ops::Range<usize> {
         self.indent();
         self.buf.push('<');
+        let start = self.buf.len();
         push_xml_name(&mut self.buf, name);
+        let written = start..self.buf.len();
         for (key, value) in attributes {
             self.buf.push(' ');
             self.buf.push_str(key);
@@ -95,11 +107,17 @@ impl XmlOut {
             self.buf.push_str(value);
             self.buf.push('"');
         }
+        written
     }
 
-    fn end_tag(&mut self, name: &str) {
+    /// `</name>`, its name copied from where the start tag wrote it when that is in this
+    /// buffer: making every name twice was a quarter of a step's XML.
+    fn end_tag(&mut self, name: &str, written: Option<std::ops::Range<usize>>) {
         self.buf.push_str("</");
-        push_xml_name(&mut self.buf, name);
+        match written {
+            Some(written) => self.buf.extend_from_within(written),
+            None => push_xml_name(&mut self.buf, name),
+        }
         self.buf.push_str(">\n");
     }
 
