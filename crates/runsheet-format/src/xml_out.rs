@@ -111,7 +111,7 @@ impl XmlOut {
     }
 
     /// `</name>`, its name copied from where the start tag wrote it when that is in this
-    /// buffer: making every name twice was a quarter of a step's XML.
+    /// buffer: names, each made twice, were a quarter of a step's XML.
     fn end_tag(&mut self, name: &str, written: Option<std::ops::Range<usize>>) {
         self.buf.push_str("</");
         match written {

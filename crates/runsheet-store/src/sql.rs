@@ -63,14 +63,19 @@ pub(crate) use all_exist;
 pub(crate) type Backend = <crate::AnyConnection as diesel::Connection>::Backend;
 
 /// The rows of a filtered, boxed list query that a [`Window`](runsheet_core::paging::Window)
-/// selects: in the list's own `$order`, or, after an id, in id order (keyset).
+/// selects: in the list's own `$order`, or, after an id, in id order (keyset). Without
+/// `$order`, the query comes in its list's order already (a boxed query's `order` replaces
+/// the one before).
 macro_rules! load_window {
-    ($conn:expr, $query:expr, $window:expr, $id:expr, $order:expr) => {{
+    ($conn:expr, $query:expr, $window:expr, $id:expr, $order:expr) => {
+        $crate::sql::load_window!($conn, $query.order($order), $window, $id)
+    };
+    ($conn:expr, $query:expr, $window:expr, $id:expr) => {{
         let window: &runsheet_core::paging::Window = $window;
         let query = $query;
         let query = match window.after {
             Some(after) => query.filter($id.gt(after)).order($id),
-            None => query.order($order),
+            None => query,
         };
         let query = match window.limit {
             Some(limit) => query.limit(limit),

@@ -356,6 +356,19 @@ pub mod fixtures {
         Ok(rows.into_iter().map(|row| row.detail).collect())
     }
 
+    /// The lines of SQLite's plan of `statement` that make a temporary table: a sort
+    /// (`TEMP B-TREE`) or a subquery materialised (`MATERIALIZE`, `CO-ROUTINE`).
+    pub fn sqlite_temporaries(
+        conn: &mut AnyConnection,
+        statement: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        const TEMPORARY: [&str; 3] = ["TEMP B-TREE", "MATERIALIZE", "CO-ROUTINE"];
+        Ok(sqlite_plan(conn, statement)?
+            .into_iter()
+            .filter(|line| TEMPORARY.iter().any(|t| line.contains(t)))
+            .collect())
+    }
+
     pub fn server(conn: &mut AnyConnection, name: &str) -> Result<i64, StoreError> {
         let now = time::now();
         Ok(diesel::insert_into(servers::table)

@@ -212,32 +212,13 @@ pub fn page(
     filter: &StepFilter,
     window: &Window,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let rows = page_rows(conn, filter, window)?;
+    let rows: Vec<(StepRow, names::Names)> = shown!(conn, |c, from, shown| load_window!(
+        c,
+        in_list_order!(filtered!(from, filter).select(shown), filter),
+        window,
+        steps::id
+    ));
     load_records(conn, rows)
-}
-
-/// The rows of the steps `window` selects, with the names they show.
-fn page_rows(
-    conn: &mut AnyConnection,
-    filter: &StepFilter,
-    window: &Window,
-) -> Result<Vec<(StepRow, names::Names)>, StoreError> {
-    Ok(match names_requests(filter) {
-        true => shown!(conn, |c, from, shown| load_window!(
-            c,
-            filtered!(from, filter).select(shown),
-            window,
-            steps::id,
-            requests_order()
-        )),
-        false => shown!(conn, |c, from, shown| load_window!(
-            c,
-            filtered!(from, filter).select(shown),
-            window,
-            steps::id,
-            list_order()
-        )),
-    })
 }
 
 /// How many steps the whole list has.
@@ -251,13 +232,11 @@ pub fn count_list(conn: &mut AnyConnection, filter: &StepFilter) -> Result<i64, 
 /// from, [`by_ids`] a chunk at a time. Eight bytes a step, where a loaded step takes
 /// kilobytes.
 pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, StoreError> {
-    Ok(direct!(conn, |c| {
-        let query = filtered!(steps::table, filter).select(steps::id);
-        match names_requests(filter) {
-            true => query.order(requests_order()).load(c),
-            false => query.order(list_order()).load(c),
-        }
-    })?)
+    Ok(direct!(conn, |c| in_list_order!(
+        filtered!(steps::table, filter).select(steps::id),
+        filter
+    )
+    .load(c))?)
 }
 
 /// The steps of `ids`, in that order; ids of no step are left out.
@@ -277,33 +256,27 @@ pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, 
     })
 }
 
-/// A list of steps comes request by request, each in position order; steps of no request
-/// last on both backends (NULLs sort differently on each).
-fn list_order() -> (
-    diesel::dsl::IsNull<steps::request_id>,
-    steps::request_id,
-    steps::position,
-    steps::id,
-) {
-    (
-        steps::request_id.is_null(),
-        steps::request_id,
-        steps::position,
-        steps::id,
-    )
+/// `$query` (boxed) in the list's order: request by request, each in position order;
+/// steps of no request last on both backends (NULLs sort differently on each). When the
+/// filter names requests, all the steps have one, and the same order without its first term
+/// lets SQLite read them in the order of `steps_request_id_position_idx` instead of sorting
+/// them (docs/benchmarks.md, 15).
+macro_rules! in_list_order {
+    ($query:expr, $filter:expr) => {{
+        let filter: &StepFilter = $filter;
+        let query = $query;
+        match filter.request_id {
+            Some(_) => query.order((steps::request_id, steps::position, steps::id)),
+            None => query.order((
+                steps::request_id.is_null(),
+                steps::request_id,
+                steps::position,
+                steps::id,
+            )),
+        }
+    }};
 }
-
-/// [`list_order`] for a list of the steps of given requests, which all have one: the same
-/// order without its first term, so that SQLite reads them in the order of
-/// `steps_request_id_position_idx` instead of sorting them (docs/benchmarks.md, 15).
-fn requests_order() -> (steps::request_id, steps::position, steps::id) {
-    (steps::request_id, steps::position, steps::id)
-}
-
-/// Whether the list is of given requests' steps only ([`requests_order`]).
-fn names_requests(filter: &StepFilter) -> bool {
-    filter.request_id.is_some()
-}
+use in_list_order;
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
@@ -712,4 +685,65 @@ fn prepare(
         request_state,
         property_ids,
     })
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::{fixtures, TestDb};
+
+    /// A request's steps are listed in position order on both backends, and on SQLite
+    /// with no sort: the list's order without the term that puts steps of no request last,
+    /// which none of them is. Whole lists read their ids that way, pages their steps.
+    #[test]
+    fn a_requests_steps_are_listed_by_position_without_a_sort() {
+        let dbs = [
+            ("sqlite", Some(TestDb::sqlite())),
+            ("postgres", TestDb::postgres()),
+        ];
+        for (backend, db) in dbs.into_iter().filter_map(|(b, db)| Some((b, db?))) {
+            let pool = db.pool();
+            let mut conn = pool.get().expect("connection");
+            let c: &mut AnyConnection = &mut conn;
+            let request = fixtures::request(c, "r", "created").expect("request");
+            // Made out of position order: the later step comes first.
+            let second = fixtures::named_step(c, Some(request), "b", "locked").expect("step");
+            let first = fixtures::named_step(c, Some(request), "a", "locked").expect("step");
+            fixtures::execute(
+                c,
+                &format!("UPDATE steps SET position = 2 WHERE id = {second}"),
+            )
+            .expect("position");
+            let filter = StepFilter {
+                request_id: Some(vec![request]),
+                ..Default::default()
+            };
+            let window = Window {
+                limit: Some(10),
+                ..Window::ALL
+            };
+            let (listed, statements) = fixtures::statements(c, |c| {
+                let ids = ids(c, &filter).expect("ids");
+                let page = page(c, &filter, &window).expect("page");
+                (ids, page.iter().map(|r| r.step.id).collect::<Vec<_>>())
+            });
+            assert_eq!(
+                listed,
+                (vec![first, second], vec![first, second]),
+                "{backend}"
+            );
+            if backend != "sqlite" {
+                continue;
+            }
+            let ordered: Vec<&String> = statements
+                .iter()
+                .filter(|s| s.contains("ORDER BY"))
+                .collect();
+            assert_eq!(ordered.len(), 2, "{statements:#?}");
+            for read in ordered {
+                let temporaries = fixtures::sqlite_temporaries(c, read).expect("plan");
+                assert!(temporaries.is_empty(), "{read}\n{temporaries:#?}");
+            }
+        }
+    }
 }
