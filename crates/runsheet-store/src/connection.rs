@@ -27,6 +27,16 @@ fn sqlite_pragmas() -> String {
     )
 }
 
+/// Run on every PostgreSQL connection as soon as it is opened: `random_page_cost` goes from
+/// PostgreSQL's default, 4, to 1.1 for the session, unless the server's or the database's
+/// configuration sets it (then that value stays). With 4, the planner prefers to scan the
+/// small tables a step names (users, scripts, components: 200 rows in a few pages) whole,
+/// filtering every row, over one index lookup, for each step: a fifth of the machine's time
+/// in a 50-step list went to such scans. 1.1 is the usual value for data held in memory or
+/// on SSD, as a release server's is (docs/benchmarks.md, 16).
+const POSTGRES_SESSION: &str = "SELECT set_config('random_page_cost', '1.1', false) \
+     FROM pg_settings WHERE name = 'random_page_cost' AND source = 'default'";
+
 /// A connection to SQLite or PostgreSQL. Queries written once against the schema run on
 /// both; dialect-specific SQL goes in a `match` on the variants.
 ///
@@ -44,18 +54,24 @@ impl AnyConnection {
     ///
     /// PostgreSQL errors keep libpq's message; SQLite errors name the file. SQLite
     /// connections get `foreign_keys = ON`, `journal_mode = WAL`, `busy_timeout = 5000`
-    /// and `synchronous = NORMAL` here, so every SQLite connection has them.
+    /// and `synchronous = NORMAL` here, so every SQLite connection has them; PostgreSQL
+    /// connections get [`POSTGRES_SESSION`].
     pub fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
         match url {
-            DatabaseUrl::Postgres(raw) => PgConnection::establish(raw)
-                .map(AnyConnection::Postgres)
-                .map_err(|e| {
+            DatabaseUrl::Postgres(raw) => {
+                let fail = |cause: String| {
                     StoreError::Connection(format!(
                         "PostgreSQL at {}: {}",
                         redact_password(raw),
-                        one_line(&e.to_string())
+                        one_line(&cause)
                     ))
-                }),
+                };
+                let mut conn = PgConnection::establish(raw).map_err(|e| fail(e.to_string()))?;
+                conn.batch_execute(POSTGRES_SESSION).map_err(|e| {
+                    fail(format!("setting the session's planner costs failed: {e}"))
+                })?;
+                Ok(AnyConnection::Postgres(conn))
+            }
             DatabaseUrl::Sqlite(path) => open_sqlite(path).map(AnyConnection::Sqlite),
         }
     }
@@ -104,4 +120,51 @@ fn open_sqlite(path: &Path) -> Result<SqliteConnection, StoreError> {
     conn.batch_execute(&sqlite_pragmas())
         .map_err(|e| fail(format!("setting connection pragmas failed: {e}")))?;
     Ok(conn)
+}
+
+#[cfg(all(test, feature = "testing"))]
+mod tests {
+    use super::*;
+    use crate::testing::TestDb;
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+
+    fn random_page_cost(conn: &mut AnyConnection) -> String {
+        let AnyConnection::Postgres(pg) = conn else {
+            panic!("a PostgreSQL connection")
+        };
+        diesel::select(sql::<Text>("current_setting('random_page_cost')"))
+            .get_result(pg)
+            .expect("the setting")
+    }
+
+    /// PostgreSQL's default cost of a random page is lowered for runsheet's sessions; a
+    /// value the database's configuration sets is kept.
+    #[test]
+    fn postgres_sessions_lower_the_default_random_page_cost_only() {
+        let Some(db) = TestDb::postgres() else { return };
+        let name = db
+            .postgres_database()
+            .expect("a PostgreSQL database")
+            .to_owned();
+        let mut plain = PgConnection::establish(&db.url).expect("connecting");
+        let source: String = diesel::select(sql::<Text>(
+            "(SELECT source FROM pg_settings WHERE name = 'random_page_cost')",
+        ))
+        .get_result(&mut plain)
+        .expect("the setting's source");
+        let mut conn = establish(&db.url).expect("connecting");
+        if source == "default" {
+            assert_eq!(random_page_cost(&mut conn), "1.1");
+        }
+
+        plain
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{name}\" SET random_page_cost = 2.5"
+            ))
+            .expect("setting the database's value");
+        let mut conn = establish(&db.url).expect("connecting");
+        assert_eq!(random_page_cost(&mut conn), "2.5");
+    }
 }
