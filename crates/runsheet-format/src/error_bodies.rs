@@ -31,7 +31,7 @@ pub fn errors_to_xml(errors: &Errors) -> Vec<u8> {
         let out: &mut dyn Out = &mut xml;
         out.record("errors", |out| {
             for message in &messages {
-                out.str("error", message);
+                out.field("error", message);
             }
         });
     }

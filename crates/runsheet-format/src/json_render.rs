@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 
 use crate::negotiation::Format;
 use crate::node::{Node, ScalarType};
-use crate::out::{push_int, Out};
+use crate::out::{push_int, Key, Out};
 use crate::render::render;
 use crate::render_options::RenderOptions;
 use crate::special_bytes::{next_special, Specials};
@@ -56,23 +56,35 @@ impl JsonOut {
     }
 
     /// What comes before a value: a comma after the one before, and its key in a record.
-    fn start(&mut self, name: &str) {
+    fn start(&mut self, name: Key<'_>) {
         if !self.first {
             self.buf.push(',');
         }
         self.first = false;
         if self.lists.last() == Some(&false) {
-            push_string(&mut self.buf, name);
+            let key = name.as_str();
+            if name.is_from_data() {
+                push_string(&mut self.buf, key);
+            } else {
+                debug_assert!(
+                    key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+                    "the key {key:?} is written in the code, yet needs escaping"
+                );
+                self.buf.reserve(key.len() + 3);
+                self.buf.push('"');
+                self.buf.push_str(key);
+                self.buf.push('"');
+            }
             self.buf.push(':');
         }
     }
 
-    fn raw(&mut self, name: &str, text: &str) {
+    fn raw(&mut self, name: Key<'_>, text: &str) {
         self.start(name);
         self.buf.push_str(text);
     }
 
-    fn open(&mut self, name: &str, bracket: char, list: bool) {
+    fn open(&mut self, name: Key<'_>, bracket: char, list: bool) {
         self.start(name);
         self.buf.push(bracket);
         self.lists.push(list);
@@ -93,69 +105,69 @@ impl crate::out::Buffered for JsonOut {
 }
 
 impl Out for JsonOut {
-    fn null(&mut self, name: &str, _: Option<ScalarType>) {
+    fn null(&mut self, name: Key<'_>, _: Option<ScalarType>) {
         self.raw(name, "null");
     }
 
-    fn str(&mut self, name: &str, value: &str) {
+    fn str(&mut self, name: Key<'_>, value: &str) {
         self.start(name);
         push_string(&mut self.buf, value);
     }
 
-    fn int(&mut self, name: &str, value: i64) {
+    fn int(&mut self, name: Key<'_>, value: i64) {
         self.start(name);
         push_int(&mut self.buf, value);
     }
 
-    fn bool(&mut self, name: &str, value: bool) {
+    fn bool(&mut self, name: Key<'_>, value: bool) {
         self.raw(name, if value { "true" } else { "false" });
     }
 
     /// As serde_json writes it (`1.0`, `1e+20`); NaN and infinities, which JSON cannot
     /// carry, become `null`.
-    fn float(&mut self, name: &str, value: f64) {
+    fn float(&mut self, name: Key<'_>, value: f64) {
         match serde_json::to_string(&value) {
             Ok(text) if value.is_finite() => self.raw(name, &text),
             _ => self.raw(name, "null"),
         }
     }
 
-    fn decimal(&mut self, name: &str, value: &str) {
+    fn decimal(&mut self, name: Key<'_>, value: &str) {
         self.str(name, value);
     }
 
     // Digits, signs, `-`, `:`, `T` and `Z`: nothing to escape.
-    fn date(&mut self, name: &str, value: NaiveDate) {
+    fn date(&mut self, name: Key<'_>, value: NaiveDate) {
         self.start(name);
         self.buf.push('"');
         push_date(&mut self.buf, value);
         self.buf.push('"');
     }
 
-    fn time(&mut self, name: &str, value: NaiveDateTime) {
+    fn time(&mut self, name: Key<'_>, value: NaiveDateTime) {
         self.start(name);
         self.buf.push('"');
         push_time(&mut self.buf, value, self.tz);
         self.buf.push('"');
     }
 
-    fn open_record(&mut self, name: &str) {
+    fn open_record(&mut self, name: Key<'_>) {
         self.open(name, '{', false);
     }
 
-    fn close_record(&mut self, _: &str) {
+    fn close_record(&mut self, _: Key<'_>) {
         self.close('}');
     }
 
-    fn open_list(&mut self, name: &str) {
+    fn open_list(&mut self, name: Key<'_>) {
         self.open(name, '[', true);
     }
 
-    fn close_list(&mut self, _: &str) {
+    fn close_list(&mut self, _: Key<'_>) {
         self.close(']');
     }
 
-    fn empty_list(&mut self, name: &str) {
+    fn empty_list(&mut self, name: Key<'_>) {
         self.raw(name, "[]");
     }
 }
@@ -289,6 +301,37 @@ mod tests {
             .field("run_key", 1i64)
             .field("my \"prop\"", "v");
         assert_eq!(json(record), r#"{"run_key":1,"my \"prop\"":"v"}"#);
+    }
+
+    /// Written straight from a record (as steps are): a key of the code is copied, one from
+    /// data escaped like any string.
+    #[test]
+    fn keys_from_data_are_escaped_and_keys_of_the_code_copied() {
+        let mut json = JsonOut::new(Tz::UTC);
+        let out: &mut dyn Out = &mut json;
+        let name = String::from("my \"prop\"\n");
+        out.record("root", |out| {
+            out.field("run_key", 1i64);
+            out.field(&name, "v");
+            out.list(Key::data(&name), "item", [1i64], |out, item, n| {
+                out.field(item, n)
+            });
+        });
+        let text = String::from_utf8(json.finish()).expect("utf-8");
+        assert_eq!(
+            text,
+            r#"{"run_key":1,"my \"prop\"\n":"v","my \"prop\"\n":[1]}"#
+        );
+    }
+
+    /// A key of the code that would need escaping is a mistake the tests catch.
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "needs escaping")]
+    fn a_key_of_the_code_needing_escaping_is_caught() {
+        let mut json = JsonOut::new(Tz::UTC);
+        let out: &mut dyn Out = &mut json;
+        out.record("root", |out| out.field("a\"b", 1i64));
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub use json_render::to_json;
 pub use list_writer::ListWriter;
 pub use negotiation::{negotiate, Format, NotAcceptable};
 pub use node::{List, Node, NullAs, Record, ScalarType};
-pub use out::{Out, Scalar};
+pub use out::{Key, Out, Scalar};
 pub use parse_error::ParseError;
 pub use query::parse_query;
 pub use render::render;

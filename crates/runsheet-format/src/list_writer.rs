@@ -5,7 +5,7 @@
 
 use crate::json_render::JsonOut;
 use crate::negotiation::Format;
-use crate::out::{write_items, Out};
+use crate::out::{write_items, Key, Out};
 use crate::render_options::RenderOptions;
 use crate::xml_out::XmlOut;
 
@@ -50,7 +50,7 @@ impl ListWriter {
             Format::Xml => {
                 let mut out = if first {
                     let mut out = XmlOut::document(tz);
-                    out.open_list(&self.root);
+                    out.open_list(Key::data(&self.root));
                     out
                 } else {
                     XmlOut::fragment(tz, 1)
@@ -68,12 +68,12 @@ impl ListWriter {
             (Format::Json, false) => b"[]".to_vec(),
             (Format::Xml, true) => {
                 let mut out = XmlOut::fragment(self.options.tz, 1);
-                out.close_list(&self.root);
+                out.close_list(Key::data(&self.root));
                 out.finish()
             }
             (Format::Xml, false) => {
                 let mut out = XmlOut::document(self.options.tz);
-                out.empty_list(&self.root);
+                out.empty_list(Key::data(&self.root));
                 out.finish()
             }
         }

@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
-use crate::out::Out;
+use crate::out::{Key, Out};
 
 /// A field's name or a list item's element name: almost always a literal, so not allocated.
 pub type Name = Cow<'static, str>;
@@ -61,7 +61,10 @@ impl Node {
     }
 
     /// Writes this value as `name`: the one place a tree becomes text, in either format.
+    /// A tree's names are escaped wherever they are written ([`Key::data`]): trees serve
+    /// the resources read less often, and their keys may come from data (property names).
     pub fn write(&self, out: &mut dyn Out, name: &str) {
+        let name = Key::data(name);
         match self {
             Node::Null => out.null(name, None),
             Node::TypedNull(ty) => out.null(name, Some(*ty)),
@@ -79,9 +82,9 @@ impl Node {
             }),
             Node::List(list) => out.list(
                 name,
-                list.item_name(),
+                Key::data(list.item_name()),
                 list.items(),
-                |out, item_name, item| item.write(out, item_name),
+                |out, item_name, item| item.write(out, item_name.as_str()),
             ),
         }
     }

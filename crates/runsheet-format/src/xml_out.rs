@@ -9,7 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 
 use crate::node::ScalarType;
-use crate::out::{push_int, Out};
+use crate::out::{push_int, Key, Out};
 use crate::timestamp::{push_date, push_time};
 use crate::xml_name::push_xml_name;
 use crate::xml_text::push_escaped_text;
@@ -64,12 +64,12 @@ impl XmlOut {
 
     /// `<name/>`.
     pub(crate) fn empty_element(&mut self, name: &str) {
-        self.start_tag(name, &[]);
+        self.start_tag(Key::data(name), &[]);
         self.buf.push_str("/>\n");
     }
 
     /// `<name attrs>` + what `text` writes + `</name>`, on one line.
-    fn leaf(&mut self, name: &str, attributes: Attributes, text: impl FnOnce(&mut String)) {
+    fn leaf(&mut self, name: Key<'_>, attributes: Attributes, text: impl FnOnce(&mut String)) {
         let written = self.start_tag(name, attributes);
         self.buf.push('>');
         text(&mut self.buf);
@@ -77,7 +77,7 @@ impl XmlOut {
     }
 
     /// `<name attrs>` on its own line; children follow one level deeper.
-    fn open(&mut self, name: &str, attributes: Attributes) {
+    fn open(&mut self, name: Key<'_>, attributes: Attributes) {
         let written = self.start_tag(name, attributes);
         self.open_names.push(written);
         self.buf.push_str(">\n");
@@ -86,7 +86,7 @@ impl XmlOut {
 
     /// `</name>` closing an element opened by [`XmlOut::open`], in this buffer or, for a
     /// streamed list's root, in an earlier one.
-    fn close(&mut self, name: &str) {
+    fn close(&mut self, name: Key<'_>) {
         self.depth = self.depth.saturating_sub(1);
         self.indent();
         let written = self.open_names.pop();
@@ -94,11 +94,11 @@ impl XmlOut {
     }
 
     /// `<name attrs` (unclosed); where in the buffer the element's name was written.
-    fn start_tag(&mut self, name: &str, attributes: Attributes) -> std::ops::Range<usize> {
+    fn start_tag(&mut self, name: Key<'_>, attributes: Attributes) -> std::ops::Range<usize> {
         self.indent();
         self.buf.push('<');
         let start = self.buf.len();
-        push_xml_name(&mut self.buf, name);
+        push_xml_name(&mut self.buf, name.as_str());
         let written = start..self.buf.len();
         for (key, value) in attributes {
             self.buf.push(' ');
@@ -112,11 +112,11 @@ impl XmlOut {
 
     /// `</name>`, its name copied from where the start tag wrote it when that is in this
     /// buffer: names, each made twice, were a quarter of a step's XML.
-    fn end_tag(&mut self, name: &str, written: Option<std::ops::Range<usize>>) {
+    fn end_tag(&mut self, name: Key<'_>, written: Option<std::ops::Range<usize>>) {
         self.buf.push_str("</");
         match written {
             Some(written) => self.buf.extend_from_within(written),
-            None => push_xml_name(&mut self.buf, name),
+            None => push_xml_name(&mut self.buf, name.as_str()),
         }
         self.buf.push_str(">\n");
     }
@@ -139,29 +139,29 @@ impl crate::out::Buffered for XmlOut {
 }
 
 impl Out for XmlOut {
-    fn null(&mut self, name: &str, ty: Option<ScalarType>) {
+    fn null(&mut self, name: Key<'_>, ty: Option<ScalarType>) {
         match ty {
             Some(ty) => self.leaf(name, &[("type", ty.xml_type()), ("nil", "true")], |_| {}),
             None => self.leaf(name, &[("nil", "true")], |_| {}),
         }
     }
 
-    fn str(&mut self, name: &str, value: &str) {
+    fn str(&mut self, name: Key<'_>, value: &str) {
         self.leaf(name, &[], |buf| push_escaped_text(buf, value));
     }
 
-    fn int(&mut self, name: &str, value: i64) {
+    fn int(&mut self, name: Key<'_>, value: i64) {
         self.leaf(name, &[("type", "integer")], |buf| push_int(buf, value));
     }
 
-    fn bool(&mut self, name: &str, value: bool) {
+    fn bool(&mut self, name: Key<'_>, value: bool) {
         let text = if value { "true" } else { "false" };
         self.leaf(name, &[("type", "boolean")], |buf| buf.push_str(text));
     }
 
     /// An xs:float: serde_json's shortest round-trip form for finite values (`1.0`,
     /// `1e+20`), and `NaN` / `INF` / `-INF` otherwise.
-    fn float(&mut self, name: &str, value: f64) {
+    fn float(&mut self, name: Key<'_>, value: f64) {
         let text = if value.is_nan() {
             "NaN".to_owned()
         } else if value.is_infinite() {
@@ -172,17 +172,17 @@ impl Out for XmlOut {
         self.leaf(name, &[("type", "float")], |buf| buf.push_str(&text));
     }
 
-    fn decimal(&mut self, name: &str, value: &str) {
+    fn decimal(&mut self, name: Key<'_>, value: &str) {
         self.leaf(name, &[("type", "decimal")], |buf| {
             push_escaped_text(buf, value)
         });
     }
 
-    fn date(&mut self, name: &str, value: NaiveDate) {
+    fn date(&mut self, name: Key<'_>, value: NaiveDate) {
         self.leaf(name, &[("type", "date")], |buf| push_date(buf, value));
     }
 
-    fn time(&mut self, name: &str, value: NaiveDateTime) {
+    fn time(&mut self, name: Key<'_>, value: NaiveDateTime) {
         let tz = self.tz;
         self.leaf(name, &[("type", "datetime")], |buf| {
             push_time(buf, value, tz)
@@ -190,23 +190,23 @@ impl Out for XmlOut {
     }
 
     /// Builder wrote a block element's tags on separate lines even when it had no children.
-    fn open_record(&mut self, name: &str) {
+    fn open_record(&mut self, name: Key<'_>) {
         self.open(name, &[]);
     }
 
-    fn close_record(&mut self, name: &str) {
+    fn close_record(&mut self, name: Key<'_>) {
         self.close(name);
     }
 
-    fn open_list(&mut self, name: &str) {
+    fn open_list(&mut self, name: Key<'_>) {
         self.open(name, ARRAY);
     }
 
-    fn close_list(&mut self, name: &str) {
+    fn close_list(&mut self, name: Key<'_>) {
         self.close(name);
     }
 
-    fn empty_list(&mut self, name: &str) {
+    fn empty_list(&mut self, name: Key<'_>) {
         self.start_tag(name, ARRAY);
         self.buf.push_str("/>\n");
     }
@@ -220,12 +220,12 @@ mod tests {
     fn writes_builder_layout() {
         let mut xml = XmlOut::document(Tz::UTC);
         let out: &mut dyn Out = &mut xml;
-        out.open_list("root");
-        out.null("a", None);
-        out.str("b_c", "x<y");
-        out.empty_list("c");
+        out.open_list(Key::code("root"));
+        out.null(Key::code("a"), None);
+        out.str(Key::code("b_c"), "x<y");
+        out.empty_list(Key::code("c"));
         out.record("d", |_| {});
-        out.close_list("root");
+        out.close_list(Key::code("root"));
         let text = String::from_utf8(xml.finish()).expect("utf-8");
         assert_eq!(
             text,

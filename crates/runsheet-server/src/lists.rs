@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use futures_util::stream::{self, StreamExt};
 use runsheet_core::paging::{Paging, Window};
-use runsheet_format::{render, ListWriter, RenderOptions};
+use runsheet_format::{render, Key, ListWriter, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
 
 pub const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
@@ -174,9 +174,12 @@ async fn page<R: Listed>(api: &ApiRequest, filter: R::Filter, paging: Paging) ->
             };
             let total = R::count(conn, &filter)?;
             let body = render(format, R::PLURAL, &options, |out, name| {
-                out.list(name, R::SINGULAR, &records, |out, item, record| {
-                    R::write(out, item, record, &options)
-                })
+                out.list(
+                    Key::data(name),
+                    R::SINGULAR,
+                    &records,
+                    |out, item, record| R::write(out, item.as_str(), record, &options),
+                )
             });
             Ok((body, Some(R::id(last)), more, total))
         })

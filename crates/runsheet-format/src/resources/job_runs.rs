@@ -1,4 +1,4 @@
-use crate::{Node, Out, Record};
+use crate::{Key, Node, Out, Record};
 use runsheet_core::job_run::JobRunOutput;
 use runsheet_core::notification::{JobRunRecord, JobRunRequest, JobRunStep};
 
@@ -7,7 +7,7 @@ use runsheet_core::notification::{JobRunRecord, JobRunRequest, JobRunStep};
 /// outside a request shows no request.
 pub fn write_job_run(out: &mut dyn Out, name: &str, record: &JobRunRecord) {
     let j = &record.job_run;
-    out.record(name, |out| {
+    out.record(Key::data(name), |out| {
         out.field("automation_id", j.automation_id);
         out.field("created_at", j.created_at);
         out.field("finished_at", j.finished_at);

@@ -1,13 +1,13 @@
 //! A step as the reference page's sample output shows it: scalar attributes in alphabetical
 //! order, then number, property_values, all_servers, then the nested records it has.
 
-use crate::{Out, RenderOptions};
+use crate::{Key, Out, RenderOptions};
 use runsheet_core::step::{InstalledComponentRef, NamedRef, Owner, ServerRef, StepRecord};
 
 /// Writes the step as `name`, straight from its record (no `Node` tree: a list of 50 steps
 /// spent a quarter of its time building one; docs/benchmarks.md).
 pub fn write_step(out: &mut dyn Out, name: &str, record: &StepRecord, options: &RenderOptions) {
-    out.record(name, |out| fields(out, record, options));
+    out.record(Key::data(name), |out| fields(out, record, options));
 }
 
 /// 42 attributes, number, property_values, all_servers, then the nested records it has.
@@ -170,7 +170,7 @@ fn all_servers(out: &mut dyn Out, record: &StepRecord) {
 
 /// Servers by "Server Level Group: <level>", groups in name order; each item is named as
 /// its group, as the sample's XML shows.
-fn grouped(out: &mut dyn Out, name: &str, servers: &[ServerRef]) {
+fn grouped(out: &mut dyn Out, name: &'static str, servers: &[ServerRef]) {
     let mut sorted: Vec<&ServerRef> = servers.iter().collect();
     // Stable: a group's servers keep their order. The keys share their prefix, so they sort
     // as the groups' names do; a key is made once a group, not once a server.
@@ -188,7 +188,7 @@ fn grouped(out: &mut dyn Out, name: &str, servers: &[ServerRef]) {
     });
 }
 
-fn server(out: &mut dyn Out, name: &str, s: &ServerRef) {
+fn server(out: &mut dyn Out, name: Key<'_>, s: &ServerRef) {
     out.record(name, |out| {
         out.field("created_at", s.created_at);
         out.field("description", s.description.as_deref());
