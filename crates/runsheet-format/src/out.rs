@@ -25,9 +25,14 @@ pub struct Key<'a> {
 }
 
 impl<'a> Key<'a> {
-    /// A name written in the code: letters, digits and `_` (checked in debug builds, where
-    /// every test writes it).
+    /// A name written in the code: an ASCII letter, then letters, digits and `_` (checked
+    /// in debug builds, where every test writes its names), which each format writes as
+    /// it is (JSON) or with `-` for `_` (XML).
     pub const fn code(text: &'static str) -> Key<'static> {
+        debug_assert!(
+            is_code_name(text),
+            "a name written in the code is a letter, then letters, digits and _"
+        );
         Key {
             text,
             from_data: false,
@@ -50,6 +55,22 @@ impl<'a> Key<'a> {
     pub(crate) const fn is_from_data(&self) -> bool {
         self.from_data
     }
+}
+
+/// What [`Key::code`] takes: `[A-Za-z][A-Za-z0-9_]*`.
+const fn is_code_name(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || !bytes[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let mut index = 1;
+    while index < bytes.len() {
+        if !(bytes[index].is_ascii_alphanumeric() || bytes[index] == b'_') {
+            return false;
+        }
+        index += 1;
+    }
+    true
 }
 
 impl<'a> From<&'static str> for Key<'a> {

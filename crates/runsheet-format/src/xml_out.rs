@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use crate::node::ScalarType;
 use crate::out::{push_int, Key, Out};
 use crate::timestamp::{push_date, push_time};
-use crate::xml_name::push_xml_name;
+use crate::xml_name::{push_code_name, push_xml_name};
 use crate::xml_text::push_escaped_text;
 
 /// Attributes are always our own constants (`type="integer"`, `nil="true"`), never input, so
@@ -98,7 +98,7 @@ impl XmlOut {
         self.indent();
         self.buf.push('<');
         let start = self.buf.len();
-        push_xml_name(&mut self.buf, name.as_str());
+        push_name(&mut self.buf, name);
         let written = start..self.buf.len();
         for (key, value) in attributes {
             self.buf.push(' ');
@@ -116,7 +116,7 @@ impl XmlOut {
         self.buf.push_str("</");
         match written {
             Some(written) => self.buf.extend_from_within(written),
-            None => push_xml_name(&mut self.buf, name.as_str()),
+            None => push_name(&mut self.buf, name),
         }
         self.buf.push_str(">\n");
     }
@@ -129,6 +129,15 @@ impl XmlOut {
             self.buf.push_str(&SPACES[..piece]);
             width -= piece;
         }
+    }
+}
+
+/// An element's name, made from a name of the code or from data.
+fn push_name(buf: &mut String, name: Key<'_>) {
+    if name.is_from_data() {
+        push_xml_name(buf, name.as_str());
+    } else {
+        push_code_name(buf, name.as_str());
     }
 }
 
