@@ -15,9 +15,9 @@ use crate::node::ScalarType;
 ///
 /// A name written in the code (`"created_at"`, [`Key::code`], what a `&'static str` becomes)
 /// is a plain identifier, which JSON copies as it is; a name that comes from data (a
-/// property's name, a server level's, [`Key::data`]) is escaped like any string. Checking
-/// every key was half the cost of writing it, a twentieth of a 50-step list
-/// (docs/benchmarks.md, 16).
+/// property's name, a server level's, [`Key::data`]) is escaped like any string. Looking
+/// for characters to escape in every key was half the cost of writing it, 7% of a 50-step
+/// list's instructions (docs/benchmarks.md, 16).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Key<'a> {
     text: &'a str,

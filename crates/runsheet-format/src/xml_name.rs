@@ -25,8 +25,8 @@ pub(crate) fn push_xml_name(out: &mut String, key: &str) {
 
 /// [`push_xml_name`] for a name written in the code ([`crate::Key::code`]: a letter, then
 /// letters, digits and `_`), which only needs its underscores made dashes: no other check,
-/// no buffer (a name took 378 instructions on the quick path below, a fifth of a step's XML
-/// show, docs/benchmarks.md 16).
+/// no buffer (names took 378 instructions each on the quick path below, an eighth of a
+/// step's XML show; docs/benchmarks.md, 16).
 pub(crate) fn push_code_name(out: &mut String, key: &str) {
     out.reserve(key.len());
     for byte in key.bytes() {
