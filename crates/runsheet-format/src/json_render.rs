@@ -169,8 +169,8 @@ impl Out for JsonOut {
 }
 
 /// A JSON string literal, escaped as serde_json escapes it: `"`, `\` and control
-/// characters; everything else as it is. Runs of plain bytes are copied whole: every key
-/// and string of every record comes through here.
+/// characters; everything else as it is. Runs of plain bytes are copied whole: every string
+/// of every record comes through here, and every key from data ([`Key::data`]).
 pub(crate) fn push_string(buf: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     const SPECIALS: Specials = Specials::new(b"\"\\");

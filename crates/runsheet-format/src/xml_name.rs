@@ -13,8 +13,9 @@ pub fn xml_name(key: &str) -> String {
     name
 }
 
-/// [`xml_name`], written at the end of `out`: every element of every record goes through
-/// here, so nothing is allocated.
+/// [`xml_name`], written at the end of `out`: every element named from data ([`crate::Key::data`]:
+/// property names, server groups, and every name of a `Node` tree) goes through here, so
+/// nothing is allocated.
 pub(crate) fn push_xml_name(out: &mut String, key: &str) {
     let mut buf = [0u8; 64];
     match quick_name(key, &mut buf) {
@@ -34,8 +35,8 @@ pub(crate) fn push_code_name(out: &mut String, key: &str) {
     }
 }
 
-/// `key` dasherized into `buf` when it is like every field name of ours (ASCII letters,
-/// digits and `_`, from a letter, at most 64 bytes): one pass, one copy. A push a
+/// `key` dasherized into `buf` when it is like a field name (ASCII letters, digits and `_`,
+/// from a letter, at most 64 bytes), as the names of `Node` trees are: one pass, one copy. A push a
 /// character, then a `split` on `_`, made names a quarter of a step's XML.
 fn quick_name<'b>(key: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     let bytes = key.as_bytes();
@@ -92,8 +93,9 @@ mod tests {
         assert_eq!(xml_name("already-dashed"), "already-dashed");
     }
 
-    /// Our field names' quick path writes what the general one does, for every key of
-    /// letters, digits and underscores up to four long (and longer ones).
+    /// The quick paths (a data name like a field name, and a name of the code) write what
+    /// the general one does, for every key of letters, digits and underscores up to four
+    /// long (and longer ones).
     #[test]
     fn the_quick_path_for_field_names_is_the_general_one() {
         let alphabet = ['a', 'Z', '0', '9', '_'];
