@@ -181,22 +181,26 @@ macro_rules! filtered {
     }};
 }
 
-/// Runs `$run` on the connection's own backend with `$from` the source of a shown step and
-/// `$shown` what it reads (a step's columns and the names it shows), each backend's way:
-/// the names left-joined on SQLite ([`names::joined_steps`]), scalar subqueries on
-/// PostgreSQL ([`names::COLUMNS`]). For a step's show, a page and a list's chunk.
+/// The steps `$load` reads (a `Vec`, errors returned with `?`) with the names they show,
+/// on the connection's own backend, with `$from` the source of a shown step and `$shown`
+/// what it reads, each backend's way: on SQLite a step's columns and its names left-joined
+/// ([`names::joined_steps`]); on PostgreSQL a step's columns, and its names after, for all
+/// the steps at once ([`names::look_up`]). For a page and a list's chunk; a step's show
+/// reads its names as [`find`] says.
 macro_rules! shown {
-    ($conn:expr, |$c:ident, $from:ident, $shown:ident| $run:expr) => {
+    ($conn:expr, |$c:ident, $from:ident, $shown:ident| $load:expr) => {
         match $conn {
             AnyConnection::Sqlite($c) => {
                 let $from = names::joined_steps!();
                 let $shown = (steps::all_columns, names::joined_columns!());
-                $run
+                let rows: Vec<(StepRow, names::Names)> = $load;
+                rows
             }
             AnyConnection::Postgres($c) => {
                 let $from = steps::table;
-                let $shown = (steps::all_columns, names::COLUMNS);
-                $run
+                let $shown = steps::all_columns;
+                let rows: Vec<StepRow> = $load;
+                names::look_up($c, rows)?
             }
         }
     };
@@ -212,7 +216,7 @@ pub fn page(
     filter: &StepFilter,
     window: &Window,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let rows: Vec<(StepRow, names::Names)> = shown!(conn, |c, from, shown| load_window!(
+    let rows = shown!(conn, |c, from, shown| load_window!(
         c,
         in_list_order!(filtered!(from, filter).select(shown), filter),
         window,
@@ -243,10 +247,10 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     transaction::read(conn, |conn| {
         let mut rows: HashMap<i64, (StepRow, names::Names)> = for_ids!(ids, steps::id, |filter| {
-            shown!(conn, |c, from, shown| from
+            Ok::<_, StoreError>(shown!(conn, |c, from, shown| from
                 .filter(filter)
                 .select(shown)
-                .load(c))
+                .load(c)?))
         })?
         .into_iter()
         .map(|row: (StepRow, names::Names)| (row.0.id, row))
@@ -280,12 +284,21 @@ use in_list_order;
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
-        let row = shown!(conn, |c, from, shown| from
-            .filter(steps::id.eq(id))
-            .select(shown)
-            .first(c))
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
+        // One step's names come in its own statement on both backends: on PostgreSQL as
+        // subqueries, which cost one step less than a statement of their own
+        // (docs/benchmarks.md, 17).
+        let row: Option<(StepRow, names::Names)> = match conn {
+            AnyConnection::Sqlite(c) => names::joined_steps!()
+                .filter(steps::id.eq(id))
+                .select((steps::all_columns, names::joined_columns!()))
+                .first(c),
+            AnyConnection::Postgres(c) => steps::table
+                .filter(steps::id.eq(id))
+                .select((steps::all_columns, names::COLUMNS))
+                .first(c),
+        }
+        .optional()?;
+        let row = row.ok_or(StoreError::NotFound)?;
         Ok(load_records(conn, vec![row])?.remove(0))
     })
 }

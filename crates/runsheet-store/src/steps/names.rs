@@ -1,6 +1,7 @@
-//! The names a step shows of what it refers to (script, phase, owner, request, parent, ...),
-//! read in the statement that reads the step: left-joined on SQLite ([`joined_steps`]),
-//! scalar subqueries on PostgreSQL ([`COLUMNS`]).
+//! The names a step shows of what it refers to (script, phase, owner, request, parent, ...).
+//! On SQLite they are left-joined in the statement that reads the steps ([`joined_steps`]).
+//! On PostgreSQL a step's show selects them as scalar subqueries beside the step
+//! ([`COLUMNS`]); a list reads them after its steps, each distinct id once ([`look_up`]).
 //!
 //! They were ten statements, one per table, and each statement costs a step's show more
 //! than the index lookup it makes (a prepared statement taken from the cache, bound, stepped
@@ -10,8 +11,12 @@
 //! (8 there), while SQLite runs each subquery as a subroutine that opens its table again
 //! for every step (13 there).
 
-use diesel::sql_types::{BigInt, Nullable, Text};
-use diesel::Queryable;
+use std::collections::HashMap;
+
+use diesel::pg::{Pg, PgConnection};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Array, BigInt, Nullable, SmallInt, Text};
+use diesel::{QueryResult, Queryable, RunQueryDsl};
 use runsheet_core::step::{NamedRef, Owner, ParentRef, RequestRef};
 
 use super::StepRow;
@@ -153,6 +158,173 @@ macro_rules! joined_columns {
 }
 pub(super) use joined_columns;
 
+/// What a step names, as the kinds of [`NamesOf`]'s rows: one table each, but for the owner,
+/// a user or a group by its `owner_type`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(i16)]
+enum Kind {
+    Script,
+    WorkTask,
+    Phase,
+    RuntimePhase,
+    Category,
+    Component,
+    User,
+    Group,
+    Request,
+    Parent,
+}
+
+impl Kind {
+    const ALL: [Kind; 10] = [
+        Kind::Script,
+        Kind::WorkTask,
+        Kind::Phase,
+        Kind::RuntimePhase,
+        Kind::Category,
+        Kind::Component,
+        Kind::User,
+        Kind::Group,
+        Kind::Request,
+        Kind::Parent,
+    ];
+
+    /// The id `step` names of this kind.
+    fn id_in(self, step: &StepRow) -> Option<i64> {
+        let owner = |of: &str| match step.owner_type.as_deref() == Some(of) {
+            true => step.owner_id,
+            false => None,
+        };
+        match self {
+            Kind::Script => step.script_id,
+            Kind::WorkTask => step.work_task_id,
+            Kind::Phase => step.phase_id,
+            Kind::RuntimePhase => step.runtime_phase_id,
+            Kind::Category => step.category_id,
+            Kind::Component => step.component_id,
+            Kind::User => owner("User"),
+            Kind::Group => owner("Group"),
+            Kind::Request => step.request_id,
+            Kind::Parent => step.parent_id,
+        }
+    }
+}
+
+/// The rows of one statement that names, for each kind, the distinct ids of [`Kind::ALL`]'s
+/// order: `(kind, id, name, second text, number)`, the second text a user's or group's
+/// email or a request's state, the number a parent's position.
+struct NamesOf {
+    ids: [Vec<i64>; 10],
+}
+
+/// The parts of [`NamesOf`]'s statement, in [`Kind::ALL`]'s order: each looks its ids up
+/// by primary key (`= ANY`, one index search an id).
+const NAMES_OF: [&str; 10] = [
+    "SELECT 0::int2, id, name, NULL::text, NULL::int8 FROM scripts WHERE id = ANY(",
+    "SELECT 1::int2, id, name, NULL, NULL FROM work_tasks WHERE id = ANY(",
+    "SELECT 2::int2, id, name, NULL, NULL FROM phases WHERE id = ANY(",
+    "SELECT 3::int2, id, name, NULL, NULL FROM runtime_phases WHERE id = ANY(",
+    "SELECT 4::int2, id, name, NULL, NULL FROM categories WHERE id = ANY(",
+    "SELECT 5::int2, id, name, NULL, NULL FROM components WHERE id = ANY(",
+    "SELECT 6::int2, id, login, email, NULL FROM users WHERE id = ANY(",
+    "SELECT 7::int2, id, name, email, NULL FROM \"groups\" WHERE id = ANY(",
+    "SELECT 8::int2, id, name, aasm_state, NULL FROM requests WHERE id = ANY(",
+    "SELECT 9::int2, id, name, NULL, position FROM steps WHERE id = ANY(",
+];
+
+impl QueryFragment<Pg> for NamesOf {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        for (i, (part, ids)) in NAMES_OF.iter().zip(&self.ids).enumerate() {
+            if i > 0 {
+                out.push_sql(" UNION ALL ");
+            }
+            out.push_sql(part);
+            out.push_bind_param::<Array<BigInt>, _>(ids)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl QueryId for NamesOf {
+    type QueryId = NamesOf;
+    // The SQL is the same whatever the ids: kept prepared.
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl Query for NamesOf {
+    type SqlType = (
+        SmallInt,
+        BigInt,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<BigInt>,
+    );
+}
+
+impl RunQueryDsl<PgConnection> for NamesOf {}
+
+/// What one row of [`NamesOf`] says of its id.
+type Named = (Option<String>, Option<String>, Option<i64>);
+
+/// PostgreSQL: `rows` with their names, read in one statement for all of them, each
+/// distinct id once. As scalar subqueries ([`COLUMNS`]) in the steps' statement, they
+/// were an index search for each name of each step, 700 for a 50-step list, which were
+/// most of PostgreSQL's work on it (docs/benchmarks.md, 16 and 17).
+pub(super) fn look_up(
+    conn: &mut PgConnection,
+    rows: Vec<StepRow>,
+) -> QueryResult<Vec<(StepRow, Names)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = Kind::ALL.map(|kind| {
+        let mut ids: Vec<i64> = rows.iter().filter_map(|row| kind.id_in(row)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    });
+    let found: HashMap<(Kind, i64), Named> = NamesOf { ids }
+        .load::<(i16, i64, Option<String>, Option<String>, Option<i64>)>(conn)?
+        .into_iter()
+        .filter_map(|(kind, id, name, text, number)| {
+            let kind = *Kind::ALL.get(usize::try_from(kind).ok()?)?;
+            Some(((kind, id), (name, text, number)))
+        })
+        .collect();
+    let named = |kind: Kind, row: &StepRow| -> Named {
+        kind.id_in(row)
+            .and_then(|id| found.get(&(kind, id)).cloned())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let (user_login, user_email, _) = named(Kind::User, &row);
+            let (group_name, group_email, _) = named(Kind::Group, &row);
+            let (request_name, request_state, _) = named(Kind::Request, &row);
+            let (parent_name, _, parent_position) = named(Kind::Parent, &row);
+            let names = Names {
+                script: named(Kind::Script, &row).0,
+                work_task: named(Kind::WorkTask, &row).0,
+                phase: named(Kind::Phase, &row).0,
+                runtime_phase: named(Kind::RuntimePhase, &row).0,
+                category: named(Kind::Category, &row).0,
+                component: named(Kind::Component, &row).0,
+                user_login,
+                user_email,
+                group_name,
+                group_email,
+                request_name,
+                request_state,
+                parent_name,
+                parent_position,
+            };
+            (row, names)
+        })
+        .collect())
+}
+
 /// What [`COLUMNS`] read for one step, in their order. A subquery of a kind the step does
 /// not name (or of a row that is gone) is NULL.
 #[derive(Debug, Clone, Queryable)]
@@ -236,6 +408,106 @@ impl Names {
 #[cfg(all(test, feature = "testing"))]
 mod tests {
     use crate::testing::{fixtures, TestDb};
+
+    /// Every kind of name, on both backends: each step of a list gets those of its own ids,
+    /// a name shared by two steps goes to both, a user and a group with the same id are told
+    /// apart by the owner's type, and each step's show says the same.
+    #[test]
+    fn each_step_gets_the_names_of_its_own_references() {
+        use runsheet_core::step::{NamedRef, Owner, ParentRef, RequestRef};
+        for db in TestDb::all() {
+            let backend = db.backend_name();
+            let pool = db.pool();
+            let mut conn = pool.get().expect("connection");
+            let at = "'2026-01-01 00:00:00', '2026-01-01 00:00:00'";
+            for sql in [
+                format!("INSERT INTO scripts (id, name, script_type, content, aasm_state, created_at, updated_at) VALUES (501, 'deploy', 'General', 'true', 'released', {at})"),
+                format!("INSERT INTO work_tasks (id, name, position, created_at, updated_at) VALUES (502, 'install', 1, {at})"),
+                format!("INSERT INTO phases (id, name, position, created_at, updated_at) VALUES (503, 'go live', 1, {at})"),
+                format!("INSERT INTO runtime_phases (id, phase_id, name, position, created_at, updated_at) VALUES (504, 503, 'night', 1, {at})"),
+                format!("INSERT INTO categories (id, name, categorized_type, created_at, updated_at) VALUES (505, 'db', 'step', {at})"),
+                format!("INSERT INTO components (id, name, active, created_at, updated_at) VALUES (506, 'billing', TRUE, {at})"),
+                format!("INSERT INTO users (id, login, email, admin, active, created_at, updated_at) VALUES (507, 'ann', 'ann@example.com', FALSE, TRUE, {at})"),
+                format!("INSERT INTO \"groups\" (id, name, email, active, created_at, updated_at) VALUES (507, 'ops', 'ops@example.com', TRUE, {at})"),
+            ] {
+                fixtures::execute(&mut conn, &sql).expect(&sql);
+            }
+            let request = fixtures::request(&mut conn, "release 9", "started").expect("request");
+            let parent =
+                fixtures::named_step(&mut conn, Some(request), "parent", "locked").expect("parent");
+            let by_user = fixtures::named_step(&mut conn, Some(request), "a", "locked").expect("a");
+            let by_group =
+                fixtures::named_step(&mut conn, Some(request), "b", "locked").expect("b");
+            let bare = fixtures::named_step(&mut conn, None, "c", "locked").expect("c");
+            for sql in [
+                format!("UPDATE steps SET position = 4 WHERE id = {parent}"),
+                format!("UPDATE steps SET parent_id = {parent}, script_id = 501, work_task_id = 502, phase_id = 503, runtime_phase_id = 504, category_id = 505, component_id = 506, owner_id = 507, owner_type = 'User' WHERE id = {by_user}"),
+                format!("UPDATE steps SET script_id = 501, owner_id = 507, owner_type = 'Group' WHERE id = {by_group}"),
+            ] {
+                fixtures::execute(&mut conn, &sql).expect(&sql);
+            }
+            let records =
+                super::super::by_ids(&mut conn, &[by_user, by_group, bare, parent]).expect("steps");
+            let [a, b, c, p] = &records[..] else {
+                panic!("{backend}: {} records", records.len());
+            };
+            let named = |id, name: &str| {
+                Some(NamedRef {
+                    id,
+                    name: name.into(),
+                })
+            };
+            let request_ref = Some(RequestRef {
+                id: request,
+                name: Some("release 9".into()),
+                aasm_state: "started".into(),
+            });
+            assert_eq!(a.script, named(501, "deploy"), "{backend}");
+            assert_eq!(a.work_task, named(502, "install"), "{backend}");
+            assert_eq!(a.phase, named(503, "go live"), "{backend}");
+            assert_eq!(a.runtime_phase, named(504, "night"), "{backend}");
+            assert_eq!(a.category, named(505, "db"), "{backend}");
+            assert_eq!(a.component, named(506, "billing"), "{backend}");
+            let ann = Owner::User {
+                id: 507,
+                login: "ann".into(),
+                email: "ann@example.com".into(),
+            };
+            assert_eq!(a.owner, Some(ann), "{backend}");
+            assert_eq!(a.request, request_ref, "{backend}");
+            let parent_ref = ParentRef {
+                id: parent,
+                name: Some("parent".into()),
+                position: 4,
+            };
+            assert_eq!(a.parent, Some(parent_ref), "{backend}");
+            assert_eq!(b.script, named(501, "deploy"), "{backend}");
+            let ops = Owner::Group {
+                id: 507,
+                name: "ops".into(),
+                email: Some("ops@example.com".into()),
+            };
+            assert_eq!(b.owner, Some(ops), "{backend}");
+            assert_eq!(
+                (b.work_task.clone(), b.parent.clone()),
+                (None, None),
+                "{backend}"
+            );
+            assert_eq!(b.request, request_ref, "{backend}");
+            let nothing = (c.script.is_none(), c.owner.is_none(), c.request.is_none());
+            assert_eq!(nothing, (true, true, true), "{backend}");
+            assert_eq!(
+                (p.parent.clone(), p.request.clone()),
+                (None, request_ref),
+                "{backend}"
+            );
+            // A step's show reads its names its own way (on PostgreSQL), to the same effect.
+            for record in &records {
+                let shown = super::super::find(&mut conn, record.step.id).expect("shown");
+                assert_eq!(&shown, record, "{backend}");
+            }
+        }
+    }
 
     /// On SQLite a shown step's names come from one primary-key search each, in the
     /// statement that reads the step: no subquery, no scan.
