@@ -86,36 +86,39 @@ macro_rules! opt_stamp_from_sql {
 opt_stamp_from_sql!(Sqlite, Pg, Backend);
 
 /// `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1-9 digits of fraction; `None` for
-/// anything else, including dates and times that do not exist.
+/// anything else, including dates and times that do not exist. Byte by byte at fixed
+/// places: a list reads about 750 of them (docs/benchmarks.md, 17).
 fn parse(text: &str) -> Option<NaiveDateTime> {
-    let bytes = text.as_bytes();
-    if bytes.len() < 19
-        || bytes[4] != b'-'
-        || bytes[7] != b'-'
-        || bytes[10] != b' '
-        || bytes[13] != b':'
-        || bytes[16] != b':'
+    let (head, fraction) = text.as_bytes().split_at_checked(19)?;
+    let head: &[u8; 19] = head.try_into().ok()?;
+    if head[4] != b'-'
+        || head[7] != b'-'
+        || head[10] != b' '
+        || head[13] != b':'
+        || head[16] != b':'
     {
         return None;
     }
-    let number = |range: std::ops::Range<usize>| -> Option<u32> {
-        bytes[range].iter().try_fold(0u32, |n, &b| {
-            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-        })
+    let digit = |b: u8| -> Option<u32> {
+        let d = b.wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
     };
-    let nanos = match &bytes[19..] {
+    let two = |i: usize| -> Option<u32> { Some(digit(head[i])? * 10 + digit(head[i + 1])?) };
+    let nanos = match fraction {
         [] => 0,
         [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
-            let value = number(20..bytes.len())?;
+            let value = digits
+                .iter()
+                .try_fold(0u32, |n, &b| Some(n * 10 + digit(b)?))?;
             value * 10u32.pow(9 - digits.len() as u32)
         }
         _ => return None,
     };
-    let year = i32::try_from(number(0..4)?).ok()?;
-    NaiveDate::from_ymd_opt(year, number(5..7)?, number(8..10)?)?.and_hms_nano_opt(
-        number(11..13)?,
-        number(14..16)?,
-        number(17..19)?,
+    let year = i32::try_from(two(0)? * 100 + two(2)?).ok()?;
+    NaiveDate::from_ymd_opt(year, two(5)?, two(8)?)?.and_hms_nano_opt(
+        two(11)?,
+        two(14)?,
+        two(17)?,
         nanos,
     )
 }

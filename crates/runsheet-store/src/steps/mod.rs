@@ -285,7 +285,7 @@ use in_list_order;
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
         // One step's names come in its own statement on both backends: on PostgreSQL as
-        // subqueries, which cost one step less than a statement of their own
+        // subqueries, which for one step cost less than a statement of their own
         // (docs/benchmarks.md, 17).
         let row: Option<(StepRow, names::Names)> = match conn {
             AnyConnection::Sqlite(c) => names::joined_steps!()

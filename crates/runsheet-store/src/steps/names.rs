@@ -161,7 +161,6 @@ pub(super) use joined_columns;
 /// What a step names, as the kinds of [`NamesOf`]'s rows: one table each, but for the owner,
 /// a user or a group by its `owner_type`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(i16)]
 enum Kind {
     Script,
     WorkTask,
@@ -269,8 +268,8 @@ type Named = (Option<String>, Option<String>, Option<i64>);
 
 /// PostgreSQL: `rows` with their names, read in one statement for all of them, each
 /// distinct id once. As scalar subqueries ([`COLUMNS`]) in the steps' statement, they
-/// were an index search for each name of each step, 700 for a 50-step list, which were
-/// most of PostgreSQL's work on it (docs/benchmarks.md, 16 and 17).
+/// were an index search for each name of each step: 700 for a 50-step list, twice as many
+/// as everything else it reads (docs/benchmarks.md, 17).
 pub(super) fn look_up(
     conn: &mut PgConnection,
     rows: Vec<StepRow>,
