@@ -211,7 +211,7 @@ fn plan(conn: &mut AnyConnection, sql: &str, binds: &str) -> anyhow::Result<Stri
 }
 
 /// Diesel's `binds: [..]` (Rust's Debug of the values) as SQL literals: numbers as they
-/// are, strings quoted, lists as `ARRAY[...]`, `None` as NULL.
+/// are, strings quoted, lists as `ARRAY[...]` (an empty one `'{}'`), `None` as NULL.
 fn parse_debug_list(text: &str) -> Vec<String> {
     let text = text.trim();
     let inner = text
@@ -278,6 +278,10 @@ fn literal(value: &str) -> String {
     }
     if let Some(inner) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
         let items: Vec<String> = split_top(inner).iter().map(|v| literal(v)).collect();
+        // An empty `ARRAY[]` has no type; an untyped '{}' takes the one its place needs.
+        if items.is_empty() {
+            return "'{}'".into();
+        }
         return format!("ARRAY[{}]", items.join(", "));
     }
     if let Some(inner) = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')) {
@@ -320,5 +324,6 @@ mod tests {
             ]
         );
         assert_eq!(parse_debug_list("[[58]]"), vec!["ARRAY[58]"]);
+        assert_eq!(parse_debug_list("[[], [7]]"), vec!["'{}'", "ARRAY[7]"]);
     }
 }
