@@ -81,9 +81,8 @@ pub async fn serve(settings: Settings, with_runner: bool) -> anyhow::Result<()> 
     let bound = HttpServer::new(move || build_app(state.clone()))
         .disable_signals()
         // A worker's database work beyond the pool's connections waits in its queue rather
-        // than on threads of its own that wait for a connection: at 32 connections each
-        // worker had 28 such threads, and each thread's allocator cache (docs/benchmarks.md,
-        // 17).
+        // than on threads of its own that wait for a connection: at 32 connections the
+        // server had 58-75 threads, each with its allocator cache (docs/benchmarks.md, 17).
         .worker_max_blocking_threads(settings.pool_size as usize)
         .shutdown_timeout(30)
         .bind(&settings.listen)
