@@ -2,9 +2,10 @@
 //! (docs/benchmarks.md, 17): jemalloc describes itself on exit when `MALLOC_CONF` asks it
 //! to, and glibc's allocator would print nothing.
 
-use std::process::Command;
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_runsheet");
+use std::process::Command;
+use support::BIN;
 
 #[test]
 fn the_binary_allocates_with_jemalloc_in_its_built_in_configuration() {

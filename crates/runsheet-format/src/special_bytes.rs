@@ -1,6 +1,7 @@
 //! Finding the next byte a writer must escape, eight bytes at a time: every string of every
-//! record is scanned, and every name from data (`Key::data`), and nearly all of them have nothing to escape (a byte at a
-//! time, this scan was a tenth of a 50-step list's instructions).
+//! record is scanned, and every name from data (`Key::data`), and nearly all of them have
+//! nothing to escape (a byte at a time, this scan was a tenth of a 50-step list's
+//! instructions).
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;

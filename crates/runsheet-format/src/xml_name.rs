@@ -13,9 +13,9 @@ pub fn xml_name(key: &str) -> String {
     name
 }
 
-/// [`xml_name`], written at the end of `out`: every element named from data ([`crate::Key::data`]:
-/// property names, server groups, and every name of a `Node` tree) goes through here, so
-/// nothing is allocated.
+/// [`xml_name`], written at the end of `out`: every element named from data
+/// ([`crate::Key::data`]: property names, server groups, and every name of a `Node` tree)
+/// goes through here, so nothing is allocated.
 pub(crate) fn push_xml_name(out: &mut String, key: &str) {
     let mut buf = [0u8; 64];
     match quick_name(key, &mut buf) {
@@ -36,8 +36,8 @@ pub(crate) fn push_code_name(out: &mut String, key: &str) {
 }
 
 /// `key` dasherized into `buf` when it is like a field name (ASCII letters, digits and `_`,
-/// from a letter, at most 64 bytes), as the names of `Node` trees are: one pass, one copy. A push a
-/// character, then a `split` on `_`, made names a quarter of a step's XML.
+/// from a letter, at most 64 bytes), as the names of `Node` trees are: one pass, one copy.
+/// A push a character, then a `split` on `_`, made names a quarter of a step's XML.
 fn quick_name<'b>(key: &str, buf: &'b mut [u8; 64]) -> Option<&'b str> {
     let bytes = key.as_bytes();
     if bytes.len() > buf.len() || !bytes.first()?.is_ascii_alphabetic() {

@@ -410,7 +410,8 @@ mod tests {
 
     /// Every kind of name, on both backends: each step of a list gets those of its own ids,
     /// a name shared by two steps goes to both, a user and a group with the same id are told
-    /// apart by the owner's type, and each step's show says the same.
+    /// apart by the owner's type, each step's show says the same, and the list's statements
+    /// stay prepared.
     #[test]
     fn each_step_gets_the_names_of_its_own_references() {
         use runsheet_core::step::{NamedRef, Owner, ParentRef, RequestRef};
@@ -505,6 +506,14 @@ mod tests {
                 let shown = super::super::find(&mut conn, record.step.id).expect("shown");
                 assert_eq!(&shown, record, "{backend}");
             }
+            // Every statement of the list, the names' included, stays prepared (a fresh
+            // connection: the pool's has run them already).
+            let mut fresh = db.connection();
+            let not_kept = fixtures::statements_not_kept(&mut fresh, |c| {
+                let ids = [by_user, by_group, bare, parent];
+                assert_eq!(super::super::by_ids(c, &ids).expect("steps").len(), 4);
+            });
+            assert_eq!(not_kept, Vec::<String>::new(), "{backend}");
         }
     }
 
