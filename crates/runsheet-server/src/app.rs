@@ -80,9 +80,9 @@ pub async fn serve(settings: Settings, with_runner: bool) -> anyhow::Result<()> 
     // actix stops at once on SIGINT; ours waits for in-flight requests on both signals.
     let bound = HttpServer::new(move || build_app(state.clone()))
         .disable_signals()
-        // A worker's database work beyond the pool's connections waits in its queue rather
-        // than on threads of its own that wait for a connection: at 32 connections the
-        // server had 58-75 threads, each with its allocator cache (docs/benchmarks.md, 17).
+        // Database work runs on the state's own threads; actix's blocking pool is left the
+        // rest (mail, job output files), so few threads: each keeps an allocator cache
+        // (docs/benchmarks.md, 17).
         .worker_max_blocking_threads(settings.pool_size as usize)
         .shutdown_timeout(30)
         .bind(&settings.listen)

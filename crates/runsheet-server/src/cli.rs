@@ -17,6 +17,7 @@ Settings, each from the defaults, then the --config TOML file, then the environm
   log             RUNSHEET_LOG             info                   (a tracing filter, e.g. debug or runsheet_server=debug)
   body_limit      RUNSHEET_BODY_LIMIT      1048576                (largest request body, in bytes)
   pool_size       RUNSHEET_POOL_SIZE       10                     (database connections)
+  db_threads      RUNSHEET_DB_THREADS      (by backend)           (requests' database work at once: unset, a core each on SQLite, pool_size on PostgreSQL)
   request_number_base  RUNSHEET_REQUEST_NUMBER_BASE  1000     (a request's number is its id plus this)
   mail_url        RUNSHEET_MAIL_URL        file://mail            (smtp://HOST[:PORT], or file://DIR for one .eml per message)
   mail_from       RUNSHEET_MAIL_FROM       runsheet@localhost     (the sender of notifications)

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod auth_cache;
 pub mod cli;
+pub mod db_threads;
 pub mod error;
 pub mod handlers;
 pub mod lists;

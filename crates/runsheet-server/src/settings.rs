@@ -29,6 +29,9 @@ pub struct Settings {
     pub body_limit: usize,
     /// Connections kept to the database.
     pub pool_size: u32,
+    /// How many requests' database work runs at once. Unset: one a core on SQLite (at most
+    /// `pool_size`), `pool_size` on PostgreSQL (`db_threads::default_count`).
+    pub db_threads: Option<u32>,
     /// A request's number is its id plus this; clients derive ids from numbers with it.
     pub request_number_base: i64,
     /// Where notification mail goes: `smtp://HOST[:PORT]` sends it, `file://DIR` writes one
@@ -86,6 +89,7 @@ impl Default for Settings {
             log: "info".into(),
             body_limit: 1024 * 1024,
             pool_size: 10,
+            db_threads: None,
             request_number_base: 1000,
             mail_url: "file://mail".into(),
             mail_from: "runsheet@localhost".into(),
@@ -147,6 +151,9 @@ impl Settings {
         self.tz()?;
         if self.pool_size == 0 {
             bail!("pool_size must be at least 1");
+        }
+        if self.db_threads == Some(0) {
+            bail!("db_threads must be at least 1");
         }
         if self.max_concurrent_runs == 0 {
             bail!("max_concurrent_runs must be at least 1");
@@ -346,6 +353,24 @@ mod tests {
             .unwrap_err()
         );
         assert!(err.contains("twice"), "{err}");
+        let err = format!(
+            "{:#}",
+            Settings::load_from(None, env(&[("RUNSHEET_DB_THREADS", "0")])).unwrap_err()
+        );
+        assert!(err.contains("db_threads"), "{err}");
+    }
+
+    #[test]
+    fn db_threads_are_left_to_the_backend_unless_set() {
+        assert_eq!(
+            Settings::load_from(None, env(&[])).unwrap().db_threads,
+            None
+        );
+        let s = Settings::load_from(None, env(&[("RUNSHEET_DB_THREADS", "3")])).unwrap();
+        assert_eq!(s.db_threads, Some(3));
+        let f = file("db_threads = 5\n");
+        let s = Settings::load_from(Some(f.path()), env(&[])).unwrap();
+        assert_eq!(s.db_threads, Some(5));
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! What handlers share: the pool and the settings they need.
 
 use crate::auth_cache::AuthCache;
+use crate::db_threads::{self, DbThreads};
 use crate::error::ApiError;
 use crate::settings::Settings;
-use actix_web::web;
 use runsheet_format::{Format, RenderOptions};
 use runsheet_runner::Waker;
 use runsheet_store::{AnyConnection, Pool, StoreError};
 
 pub struct AppState {
     pub pool: Pool,
+    /// Where the database work runs.
+    pub db_threads: DbThreads,
     pub default_format: Format,
     pub render: RenderOptions,
     pub body_limit: usize,
@@ -25,7 +27,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: Pool, settings: &Settings) -> anyhow::Result<AppState> {
+        let threads = match settings.db_threads {
+            Some(count) => count as usize,
+            None => db_threads::default_count(&*pool.get()?, settings.pool_size),
+        };
         Ok(AppState {
+            db_threads: DbThreads::start(threads)?,
             pool,
             default_format: settings.default_format.into(),
             render: RenderOptions {
@@ -52,19 +59,20 @@ impl AppState {
         }
     }
 
-    /// Runs blocking database work on actix's thread pool, never on a worker's event loop.
+    /// Runs blocking database work on the database threads, never on a worker's event loop.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            work(&mut conn)
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
-        .map_err(ApiError::from)
+        self.db_threads
+            .run(move || {
+                let mut conn = pool.get()?;
+                work(&mut conn)
+            })
+            .await
+            .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
+            .map_err(ApiError::from)
     }
 }

@@ -1,0 +1,227 @@
+//! The threads that run the handlers' database work ([`crate::state::AppState::db`]): a fixed
+//! number of them, taking the work from one queue in the order it came.
+//!
+//! Why not actix's blocking pool: each HTTP worker has one of its own, so two workers ran up to
+//! twice `pool_size` threads, and their work went in no particular order once it waited for a
+//! connection. On SQLite a read is CPU work in this process, so threads beyond the cores only
+//! took turns on them: with one thread a core, 50-step lists went 23-26% faster and their p99
+//! halved (docs/benchmarks.md, 18).
+
+use runsheet_store::AnyConnection;
+use std::collections::VecDeque;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The work ended without an answer: it panicked, or the threads are gone.
+#[derive(Debug, thiserror::Error)]
+#[error("the database work ended without an answer")]
+pub struct NoAnswer;
+
+pub struct DbThreads {
+    queue: Arc<Queue>,
+    count: usize,
+}
+
+#[derive(Default)]
+struct Queue {
+    state: Mutex<State>,
+    /// Signalled when work comes while a thread waits for it, and on closing.
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    jobs: VecDeque<Job>,
+    /// Threads waiting for work: a thread is woken only when one waits, so that busy
+    /// threads take the next job without a system call.
+    idle: usize,
+    closed: bool,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing runs while the lock is held but these few lines, which cannot panic.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn push(&self, job: Job) {
+        let mut state = self.lock();
+        state.jobs.push_back(job);
+        let wake = state.idle > 0;
+        drop(state);
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// The next job, or `None` once the queue is closed and empty.
+    fn next(&self) -> Option<Job> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.jobs.pop_front() {
+                return Some(job);
+            }
+            if state.closed {
+                return None;
+            }
+            state.idle += 1;
+            state = self
+                .ready
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            state.idle -= 1;
+        }
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.ready.notify_all();
+    }
+}
+
+impl DbThreads {
+    /// Starts `count` threads (at least one). They end when this is dropped and the work
+    /// queued before has run.
+    pub fn start(count: usize) -> std::io::Result<DbThreads> {
+        let count = count.max(1);
+        let queue = Arc::new(Queue::default());
+        for n in 0..count {
+            let queue = Arc::clone(&queue);
+            thread::Builder::new()
+                .name(format!("runsheet-db-{n}"))
+                .spawn(move || {
+                    while let Some(job) = queue.next() {
+                        job();
+                    }
+                })?;
+        }
+        Ok(DbThreads { queue, count })
+    }
+
+    /// How many threads run the work.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Runs `work` on one of the threads, after the work queued before it.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, NoAnswer>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.queue.push(Box::new(move || {
+            // A panic ends this job, not the thread: the caller sees no answer.
+            if let Ok(value) = catch_unwind(AssertUnwindSafe(work)) {
+                // The caller may have gone (the client hung up); the work is done all the same.
+                let _ = answer.send(value);
+            }
+        }));
+        answered.await.map_err(|_| NoAnswer)
+    }
+}
+
+impl Drop for DbThreads {
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+/// How many threads run database work when `db_threads` is not set. On SQLite, one for each
+/// core, but no more than the pool's connections: a read waits for nothing but the CPU. On
+/// PostgreSQL, one for each connection: the work waits for the server's answers, and the
+/// server may have more cores than this machine.
+pub fn default_count(conn: &AnyConnection, pool_size: u32) -> usize {
+    let pool_size = pool_size.max(1) as usize;
+    match conn {
+        AnyConnection::Sqlite(_) => thread::available_parallelism()
+            .map_or(1, |cores| cores.get())
+            .min(pool_size),
+        AnyConnection::Postgres(_) => pool_size,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[actix_rt::test]
+    async fn work_runs_and_answers() {
+        let threads = DbThreads::start(2).expect("threads start");
+        let name = threads
+            .run(|| thread::current().name().map(str::to_owned))
+            .await
+            .expect("an answer");
+        assert!(
+            name.as_deref()
+                .is_some_and(|n| n.starts_with("runsheet-db-")),
+            "{name:?}"
+        );
+    }
+
+    #[actix_rt::test]
+    async fn no_more_than_count_run_at_once_and_all_of_them_do() {
+        let threads = DbThreads::start(3).expect("threads start");
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let jobs = (0..12).map(|_| {
+            let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+            threads.run(move || {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                thread::sleep(Duration::from_millis(30));
+                running.fetch_sub(1, Ordering::SeqCst);
+            })
+        });
+        for answer in futures_util::future::join_all(jobs).await {
+            answer.expect("an answer");
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 3);
+    }
+
+    #[actix_rt::test]
+    async fn one_thread_runs_the_work_in_the_order_it_came() {
+        let threads = DbThreads::start(1).expect("threads start");
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let jobs = (0..20).map(|n| {
+            let order = Arc::clone(&order);
+            threads.run(move || order.lock().expect("not poisoned").push(n))
+        });
+        futures_util::future::join_all(jobs).await;
+        let order = order.lock().expect("not poisoned").clone();
+        assert_eq!(order, (0..20).collect::<Vec<_>>());
+    }
+
+    #[actix_rt::test]
+    async fn a_panic_gives_no_answer_and_the_thread_goes_on() {
+        let threads = DbThreads::start(1).expect("threads start");
+        let failed = threads.run(|| -> u8 { panic!("a bug in some work") }).await;
+        assert!(failed.is_err());
+        assert_eq!(threads.run(|| 7).await.expect("the next work runs"), 7);
+    }
+
+    #[test]
+    fn sqlite_gets_a_thread_a_core_within_the_pool_and_postgres_one_a_connection() {
+        let cores = thread::available_parallelism().map_or(1, |c| c.get());
+        for db in runsheet_store::testing::TestDb::all() {
+            let conn = runsheet_store::establish(&db.url).expect("a connection");
+            match db.backend_name() {
+                "sqlite" => {
+                    assert_eq!(default_count(&conn, 64), cores);
+                    assert_eq!(default_count(&conn, 1), 1);
+                }
+                _ => {
+                    assert_eq!(default_count(&conn, 10), 10);
+                    assert_eq!(default_count(&conn, 0), 1);
+                }
+            }
+        }
+    }
+}
