@@ -4,7 +4,7 @@
 //! Why not actix's blocking pool: each HTTP worker has one of its own, so two workers ran up to
 //! twice `pool_size` threads, and their work went in no particular order once it waited for a
 //! connection. On SQLite a read is CPU work in this process, so threads beyond the cores only
-//! took turns on them: with one thread a core, 50-step lists went 23-26% faster and their p99
+//! took turns on them: with one thread a core, 50-step lists went 23-45% faster and their p99
 //! halved (docs/benchmarks.md, 18).
 
 use runsheet_store::AnyConnection;
@@ -22,7 +22,6 @@ pub struct NoAnswer;
 
 pub struct DbThreads {
     queue: Arc<Queue>,
-    count: usize,
 }
 
 #[derive(Default)]
@@ -100,12 +99,7 @@ impl DbThreads {
                     }
                 })?;
         }
-        Ok(DbThreads { queue, count })
-    }
-
-    /// How many threads run the work.
-    pub fn count(&self) -> usize {
-        self.count
+        Ok(DbThreads { queue })
     }
 
     /// Runs `work` on one of the threads, after the work queued before it.
