@@ -15,7 +15,7 @@ use std::thread;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// The work ended without an answer: it panicked, or the threads are gone.
+/// The work ended without an answer: it panicked (the thread goes on to the next work).
 #[derive(Debug, thiserror::Error)]
 #[error("the database work ended without an answer")]
 pub struct NoAnswer;
