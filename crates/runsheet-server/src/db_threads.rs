@@ -20,8 +20,12 @@ type Job = Box<dyn FnOnce() + Send>;
 #[error("the database work ended without an answer")]
 pub struct NoAnswer;
 
+/// Dropping it waits for the work queued before and for the threads to end: no database
+/// work outlives the state that queued it, and no thread is still ending when the process
+/// exits, where it would race the libraries' clean-up at exit (OpenSSL's, for libpq).
 pub struct DbThreads {
     queue: Arc<Queue>,
+    threads: Vec<thread::JoinHandle<()>>,
 }
 
 #[derive(Default)]
@@ -88,18 +92,23 @@ impl DbThreads {
     /// queued before has run.
     pub fn start(count: usize) -> std::io::Result<DbThreads> {
         let count = count.max(1);
-        let queue = Arc::new(Queue::default());
+        // Built first, so that the threads started before one that cannot be are ended.
+        let mut started = DbThreads {
+            queue: Arc::new(Queue::default()),
+            threads: Vec::with_capacity(count),
+        };
         for n in 0..count {
-            let queue = Arc::clone(&queue);
-            thread::Builder::new()
+            let queue = Arc::clone(&started.queue);
+            let thread = thread::Builder::new()
                 .name(format!("runsheet-db-{n}"))
                 .spawn(move || {
                     while let Some(job) = queue.next() {
                         job();
                     }
                 })?;
+            started.threads.push(thread);
         }
-        Ok(DbThreads { queue })
+        Ok(started)
     }
 
     /// Runs `work` on one of the threads, after the work queued before it.
@@ -123,6 +132,15 @@ impl DbThreads {
 impl Drop for DbThreads {
     fn drop(&mut self) {
         self.queue.close();
+        // Work may hold the last reference to what owns this: then it is dropped on one of
+        // these threads, which cannot wait for itself (it ends once this work returns).
+        let me = thread::current().id();
+        for thread in self.threads.drain(..) {
+            if thread.thread().id() != me {
+                // Err only if the thread panicked, and a job's panic is caught: nothing to add.
+                let _ = thread.join();
+            }
+        }
     }
 }
 
@@ -143,7 +161,9 @@ pub fn default_count(conn: &AnyConnection, pool_size: u32) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::FutureExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
     use std::time::Duration;
 
     #[actix_rt::test]
@@ -199,6 +219,44 @@ mod tests {
         let failed = threads.run(|| -> u8 { panic!("a bug in some work") }).await;
         assert!(failed.is_err());
         assert_eq!(threads.run(|| 7).await.expect("the next work runs"), 7);
+    }
+
+    /// Queues `work` and leaves at once (the answer is not awaited).
+    fn queue(threads: &DbThreads, work: impl FnOnce() + Send + 'static) {
+        assert!(threads.run(work).now_or_never().is_none(), "not run yet");
+    }
+
+    #[test]
+    fn dropping_waits_for_the_queued_work_and_the_threads_to_end() {
+        let threads = DbThreads::start(2).expect("threads start");
+        let done = Arc::new(AtomicUsize::new(0));
+        for _ in 0..4 {
+            let done = Arc::clone(&done);
+            queue(&threads, move || {
+                thread::sleep(Duration::from_millis(50));
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        // Each thread holds the queue until it ends.
+        let queue_held = Arc::downgrade(&threads.queue);
+        drop(threads);
+        assert_eq!(done.load(Ordering::SeqCst), 4);
+        assert_eq!(queue_held.strong_count(), 0, "every thread has ended");
+    }
+
+    #[test]
+    fn work_may_drop_the_threads_it_runs_on() {
+        let threads = DbThreads::start(2).expect("threads start");
+        let (give, given) = mpsc::channel::<DbThreads>();
+        let (finished, has_finished) = mpsc::channel();
+        queue(&threads, move || {
+            drop(given.recv().expect("the threads"));
+            finished.send(()).expect("the test waits");
+        });
+        give.send(threads).expect("the work waits");
+        has_finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("dropped without waiting for its own thread");
     }
 
     #[test]

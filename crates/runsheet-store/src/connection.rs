@@ -66,7 +66,7 @@ impl AnyConnection {
                         one_line(&cause)
                     ))
                 };
-                let mut conn = PgConnection::establish(raw).map_err(|e| fail(e.to_string()))?;
+                let mut conn = establish_postgres(raw).map_err(|e| fail(e.to_string()))?;
                 conn.batch_execute(POSTGRES_SESSION).map_err(|e| {
                     fail(format!("setting the session's planner costs failed: {e}"))
                 })?;
@@ -83,6 +83,17 @@ impl AnyConnection {
             AnyConnection::Sqlite(_) => "sqlite",
         }
     }
+}
+
+/// A libpq connection, made only after OpenSSL, which libpq speaks TLS with, has been told
+/// not to clean up when the process exits: that clean-up runs while other threads (a pool's,
+/// the server's database threads) may still be ending, and freed what they were using
+/// (a segfault at exit; diesel-rs/diesel#3441, openssl/openssl#6214). The process ends
+/// anyway; there is nothing to free. Whatever initializes OpenSSL first decides, so every
+/// PostgreSQL connection goes through here.
+pub(crate) fn establish_postgres(url: &str) -> diesel::ConnectionResult<PgConnection> {
+    openssl_sys::init();
+    PgConnection::establish(url)
 }
 
 /// Parses `url` (see [`DatabaseUrl`]) and connects to it.
@@ -149,7 +160,7 @@ mod tests {
             .postgres_database()
             .expect("a PostgreSQL database")
             .to_owned();
-        let mut plain = PgConnection::establish(&db.url).expect("connecting");
+        let mut plain = establish_postgres(&db.url).expect("connecting");
         let source: String = diesel::select(sql::<Text>(
             "(SELECT source FROM pg_settings WHERE name = 'random_page_cost')",
         ))

@@ -32,10 +32,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diesel::connection::SimpleConnection;
-use diesel::pg::PgConnection;
-use diesel::Connection;
 
-use crate::connection::AnyConnection;
+use crate::connection::{establish_postgres, AnyConnection};
 use crate::pool::{connect, Pool};
 use crate::url::redact_password;
 
@@ -98,7 +96,7 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             rand::random::<u32>()
         );
-        let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
+        let mut admin = establish_postgres(&admin_url).unwrap_or_else(|e| {
             panic!(
                 "{POSTGRES_URL_VAR} is set to {}, but connecting failed: {e}",
                 redact_password(&admin_url)
@@ -170,7 +168,7 @@ impl Drop for TestDb {
         // SQLite: the temporary directory removes itself.
         if let Kind::Postgres { admin_url, name } = &self.kind {
             // Errors are ignored: a leftover database is not worth a panic in drop.
-            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+            if let Ok(mut admin) = establish_postgres(admin_url) {
                 let _ = admin
                     .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
             }
