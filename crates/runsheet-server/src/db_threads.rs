@@ -1,5 +1,6 @@
 //! The threads that run the handlers' database work ([`crate::state::AppState::db`]): a fixed
-//! number of them, taking the work from one queue in the order it came.
+//! number of them, taking the work from one queue in the order it came. Each thread has a
+//! value of its own that its work is given (the connection it keeps, [`runsheet_store::KeptConnection`]).
 //!
 //! Why not actix's blocking pool: each HTTP worker has one of its own, so two workers ran up to
 //! twice `pool_size` threads, and their work went in no particular order once it waited for a
@@ -13,7 +14,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 
-type Job = Box<dyn FnOnce() + Send>;
+type Job<S> = Box<dyn FnOnce(&mut S) + Send>;
 
 /// The work ended without an answer: it panicked (the thread goes on to the next work).
 #[derive(Debug, thiserror::Error)]
@@ -23,36 +24,45 @@ pub struct NoAnswer;
 /// Dropping it waits for the work queued before and for the threads to end: no database
 /// work outlives the state that queued it, and no thread is still ending when the process
 /// exits, where it would race the libraries' clean-up at exit (OpenSSL's, for libpq).
-pub struct DbThreads {
-    queue: Arc<Queue>,
+pub struct DbThreads<S> {
+    queue: Arc<Queue<S>>,
     threads: Vec<thread::JoinHandle<()>>,
 }
 
-#[derive(Default)]
-struct Queue {
-    state: Mutex<State>,
+struct Queue<S> {
+    state: Mutex<State<S>>,
     /// Signalled when work comes while a thread waits for it, and on closing.
     ready: Condvar,
 }
 
-#[derive(Default)]
-struct State {
-    jobs: VecDeque<Job>,
+struct State<S> {
+    jobs: VecDeque<Job<S>>,
     /// Threads waiting for work: a thread is woken only when one waits, so that busy
     /// threads take the next job without a system call.
     idle: usize,
     closed: bool,
 }
 
-impl Queue {
-    fn lock(&self) -> MutexGuard<'_, State> {
+impl<S> Queue<S> {
+    fn new() -> Queue<S> {
+        Queue {
+            state: Mutex::new(State {
+                jobs: VecDeque::new(),
+                idle: 0,
+                closed: false,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<S>> {
         // Nothing runs while the lock is held but these few lines, which cannot panic.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn push(&self, job: Job) {
+    fn push(&self, job: Job<S>) {
         let mut state = self.lock();
         state.jobs.push_back(job);
         let wake = state.idle > 0;
@@ -63,7 +73,7 @@ impl Queue {
     }
 
     /// The next job, or `None` once the queue is closed and empty.
-    fn next(&self) -> Option<Job> {
+    fn next(&self) -> Option<Job<S>> {
         let mut state = self.lock();
         loop {
             if let Some(job) = state.jobs.pop_front() {
@@ -87,23 +97,33 @@ impl Queue {
     }
 }
 
-impl DbThreads {
-    /// Starts `count` threads (at least one). They end when this is dropped and the work
-    /// queued before has run.
-    pub fn start(count: usize) -> std::io::Result<DbThreads> {
+impl<S: 'static> DbThreads<S> {
+    /// Starts `count` threads (at least one), each with its own value from `make`, made on
+    /// the thread. They end when this is dropped and the work queued before has run.
+    pub fn start<M>(count: usize, make: M) -> std::io::Result<DbThreads<S>>
+    where
+        M: Fn() -> S + Send + Sync + 'static,
+    {
         let count = count.max(1);
+        let make = Arc::new(make);
         // Built first, so that the threads started before one that cannot be are ended.
         let mut started = DbThreads {
-            queue: Arc::new(Queue::default()),
+            queue: Arc::new(Queue::new()),
             threads: Vec::with_capacity(count),
         };
         for n in 0..count {
-            let queue = Arc::clone(&started.queue);
+            let (queue, make) = (Arc::clone(&started.queue), Arc::clone(&make));
             let thread = thread::Builder::new()
                 .name(format!("runsheet-db-{n}"))
                 .spawn(move || {
+                    let mut own = make();
                     while let Some(job) = queue.next() {
-                        job();
+                        // A panic ends this job, not the thread: its caller sees no answer
+                        // (the answer's sender is dropped), and the thread's value, which
+                        // the work may have left half changed, is made again.
+                        if catch_unwind(AssertUnwindSafe(|| job(&mut own))).is_err() {
+                            own = make();
+                        }
                     }
                 })?;
             started.threads.push(thread);
@@ -111,25 +131,28 @@ impl DbThreads {
         Ok(started)
     }
 
-    /// Runs `work` on one of the threads, after the work queued before it.
+    /// How many threads there are.
+    pub fn count(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// Runs `work` on one of the threads, with that thread's value, after the work queued
+    /// before it.
     pub async fn run<T, F>(&self, work: F) -> Result<T, NoAnswer>
     where
         T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
+        F: FnOnce(&mut S) -> T + Send + 'static,
     {
         let (answer, answered) = tokio::sync::oneshot::channel();
-        self.queue.push(Box::new(move || {
-            // A panic ends this job, not the thread: the caller sees no answer.
-            if let Ok(value) = catch_unwind(AssertUnwindSafe(work)) {
-                // The caller may have gone (the client hung up); the work is done all the same.
-                let _ = answer.send(value);
-            }
+        self.queue.push(Box::new(move |own: &mut S| {
+            // The caller may have gone (the client hung up); the work is done all the same.
+            let _ = answer.send(work(own));
         }));
         answered.await.map_err(|_| NoAnswer)
     }
 }
 
-impl Drop for DbThreads {
+impl<S> Drop for DbThreads<S> {
     fn drop(&mut self) {
         self.queue.close();
         // Work may hold the last reference to what owns this: then it is dropped on one of
@@ -168,9 +191,9 @@ mod tests {
 
     #[actix_rt::test]
     async fn work_runs_and_answers() {
-        let threads = DbThreads::start(2).expect("threads start");
+        let threads = DbThreads::start(2, || ()).expect("threads start");
         let name = threads
-            .run(|| thread::current().name().map(str::to_owned))
+            .run(|_| thread::current().name().map(str::to_owned))
             .await
             .expect("an answer");
         assert!(
@@ -182,12 +205,12 @@ mod tests {
 
     #[actix_rt::test]
     async fn no_more_than_count_run_at_once_and_all_of_them_do() {
-        let threads = DbThreads::start(3).expect("threads start");
+        let threads = DbThreads::start(3, || ()).expect("threads start");
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
         let jobs = (0..12).map(|_| {
             let (running, most) = (Arc::clone(&running), Arc::clone(&most));
-            threads.run(move || {
+            threads.run(move |_| {
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
                 thread::sleep(Duration::from_millis(30));
@@ -202,11 +225,11 @@ mod tests {
 
     #[actix_rt::test]
     async fn one_thread_runs_the_work_in_the_order_it_came() {
-        let threads = DbThreads::start(1).expect("threads start");
+        let threads = DbThreads::start(1, || ()).expect("threads start");
         let order = Arc::new(Mutex::new(Vec::new()));
         let jobs = (0..20).map(|n| {
             let order = Arc::clone(&order);
-            threads.run(move || order.lock().expect("not poisoned").push(n))
+            threads.run(move |_| order.lock().expect("not poisoned").push(n))
         });
         futures_util::future::join_all(jobs).await;
         let order = order.lock().expect("not poisoned").clone();
@@ -215,24 +238,26 @@ mod tests {
 
     #[actix_rt::test]
     async fn a_panic_gives_no_answer_and_the_thread_goes_on() {
-        let threads = DbThreads::start(1).expect("threads start");
-        let failed = threads.run(|| -> u8 { panic!("a bug in some work") }).await;
+        let threads = DbThreads::start(1, || ()).expect("threads start");
+        let failed = threads
+            .run(|_| -> u8 { panic!("a bug in some work") })
+            .await;
         assert!(failed.is_err());
-        assert_eq!(threads.run(|| 7).await.expect("the next work runs"), 7);
+        assert_eq!(threads.run(|_| 7).await.expect("the next work runs"), 7);
     }
 
     /// Queues `work` and leaves at once (the answer is not awaited).
-    fn queue(threads: &DbThreads, work: impl FnOnce() + Send + 'static) {
+    fn queue(threads: &DbThreads<()>, work: impl FnOnce(&mut ()) + Send + 'static) {
         assert!(threads.run(work).now_or_never().is_none(), "not run yet");
     }
 
     #[test]
     fn dropping_waits_for_the_queued_work_and_the_threads_to_end() {
-        let threads = DbThreads::start(2).expect("threads start");
+        let threads = DbThreads::start(2, || ()).expect("threads start");
         let done = Arc::new(AtomicUsize::new(0));
         for _ in 0..4 {
             let done = Arc::clone(&done);
-            queue(&threads, move || {
+            queue(&threads, move |_| {
                 thread::sleep(Duration::from_millis(50));
                 done.fetch_add(1, Ordering::SeqCst);
             });
@@ -246,10 +271,10 @@ mod tests {
 
     #[test]
     fn work_may_drop_the_threads_it_runs_on() {
-        let threads = DbThreads::start(2).expect("threads start");
-        let (give, given) = mpsc::channel::<DbThreads>();
+        let threads = DbThreads::start(2, || ()).expect("threads start");
+        let (give, given) = mpsc::channel::<DbThreads<()>>();
         let (finished, has_finished) = mpsc::channel();
-        queue(&threads, move || {
+        queue(&threads, move |_| {
             drop(given.recv().expect("the threads"));
             finished.send(()).expect("the test waits");
         });
@@ -257,6 +282,35 @@ mod tests {
         has_finished
             .recv_timeout(Duration::from_secs(10))
             .expect("dropped without waiting for its own thread");
+    }
+
+    #[actix_rt::test]
+    async fn each_thread_keeps_its_value_and_makes_it_again_after_a_panic() {
+        let made = Arc::new(AtomicUsize::new(0));
+        let making = Arc::clone(&made);
+        let threads = DbThreads::start(1, move || {
+            making.fetch_add(1, Ordering::SeqCst);
+            Vec::new()
+        })
+        .expect("threads start");
+        for n in 0..3 {
+            threads
+                .run(move |seen: &mut Vec<u8>| seen.push(n))
+                .await
+                .expect("an answer");
+        }
+        let seen = threads.run(|seen: &mut Vec<u8>| seen.clone()).await;
+        assert_eq!(seen.expect("an answer"), [0, 1, 2]);
+        let failed = threads
+            .run(|seen: &mut Vec<u8>| -> u8 {
+                seen.push(9);
+                panic!("a bug in some work")
+            })
+            .await;
+        assert!(failed.is_err());
+        let seen = threads.run(|seen: &mut Vec<u8>| seen.clone()).await;
+        assert_eq!(seen.expect("an answer"), [] as [u8; 0], "made again");
+        assert_eq!(made.load(Ordering::SeqCst), 2);
     }
 
     #[test]

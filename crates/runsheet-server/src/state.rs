@@ -6,12 +6,13 @@ use crate::error::ApiError;
 use crate::settings::Settings;
 use runsheet_format::{Format, RenderOptions};
 use runsheet_runner::Waker;
+use runsheet_store::kept_connection::{self, KeptConnection};
 use runsheet_store::{AnyConnection, Pool, StoreError};
 
 pub struct AppState {
     pub pool: Pool,
-    /// Where the database work runs.
-    pub db_threads: DbThreads,
+    /// Where the database work runs, each thread with its connection.
+    pub db_threads: DbThreads<KeptConnection>,
     pub default_format: Format,
     pub render: RenderOptions,
     pub body_limit: usize,
@@ -27,12 +28,15 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: Pool, settings: &Settings) -> anyhow::Result<AppState> {
+        let mut conn = pool.get()?;
         let threads = match settings.db_threads {
             Some(count) => count as usize,
-            None => db_threads::default_count(&*pool.get()?, settings.pool_size),
+            None => db_threads::default_count(&conn, settings.pool_size),
         };
+        let kept = kept_connection::kept_database(&mut conn)?;
+        drop(conn);
         Ok(AppState {
-            db_threads: DbThreads::start(threads)?,
+            db_threads: DbThreads::start(threads, move || KeptConnection::new(kept.clone()))?,
             pool,
             default_format: settings.default_format.into(),
             render: RenderOptions {
@@ -67,10 +71,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         self.db_threads
-            .run(move || {
-                let mut conn = pool.get()?;
-                work(&mut conn)
-            })
+            .run(move |conn: &mut KeptConnection| conn.with(&pool, work))
             .await
             .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
             .map_err(ApiError::from)

@@ -11,7 +11,7 @@ use runsheet_server::Settings;
 use runsheet_store::schema::{apps, components, environments, requests, steps, users};
 use runsheet_store::testing::{TestDb, POOL_SIZE};
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 
 // ---- fixtures, inserted directly: other areas' APIs are written at the same time ----
 
@@ -244,17 +244,36 @@ const STATES: &[&str] = &[
     "deleted",
 ];
 
-/// Counts the statements every pooled connection runs from now on.
-fn count_statements(app: &TestApp) -> Arc<Mutex<Vec<String>>> {
+/// Counts the statements every connection a request may use runs from now on: the pool's
+/// and, on SQLite, those the database threads keep.
+async fn count_statements(app: &TestApp) -> Arc<Mutex<Vec<String>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let conns: Vec<_> = (0..POOL_SIZE).map(|_| app.pool.get().unwrap()).collect();
-    for mut conn in conns {
-        let seen = seen.clone();
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+    let record = |seen: Arc<Mutex<Vec<String>>>| {
+        move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { query, .. } = event {
                 seen.lock().unwrap().push(query.to_string());
             }
+        }
+    };
+    let conns: Vec<_> = (0..POOL_SIZE).map(|_| app.pool.get().unwrap()).collect();
+    for mut conn in conns {
+        conn.set_instrumentation(record(seen.clone()));
+    }
+    if app.db.backend_name() == "sqlite" {
+        // As many jobs as threads, each waiting for all: every thread takes one.
+        let threads = app.state.db_threads.count();
+        let all_there = Arc::new(Barrier::new(threads));
+        let jobs = (0..threads).map(|_| {
+            let (all_there, record) = (all_there.clone(), record(seen.clone()));
+            app.state.db(move |conn| {
+                all_there.wait();
+                conn.set_instrumentation(record);
+                Ok(())
+            })
         });
+        for done in futures_util::future::join_all(jobs).await {
+            done.expect("instrumented");
+        }
     }
     seen
 }
@@ -737,7 +756,7 @@ on_every_backend! {
                 step(&app, StepFixture { request_id: None, parent_id: Some(parent), position: 1, state: "locked", procedure: false, component_id: None });
             }
         }
-        let seen = count_statements(&app);
+        let seen = count_statements(&app).await;
         let few = statements_of(&app, &seen, &format!("/v1/requests/{small}")).await;
         let many = statements_of(&app, &seen, &format!("/v1/requests/{large}")).await;
         assert!(!few.is_empty(), "statements are counted");

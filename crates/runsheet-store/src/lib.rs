@@ -21,6 +21,7 @@ pub mod execution;
 pub mod groups;
 pub mod installed_components;
 pub mod job_runs;
+pub mod kept_connection;
 pub mod migrations;
 mod one_of;
 pub mod phases;
@@ -46,5 +47,6 @@ pub mod work_tasks;
 
 pub use connection::{establish, AnyConnection};
 pub use error::StoreError;
+pub use kept_connection::KeptConnection;
 pub use pool::{connect, connect_with, ping, Manager, Pool, PooledConnection};
 pub use url::DatabaseUrl;

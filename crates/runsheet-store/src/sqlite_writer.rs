@@ -63,13 +63,9 @@ static WRITERS: LazyLock<Mutex<HashMap<String, Arc<Writer>>>> = LazyLock::new(De
 /// The writer of the file `sqlite` has open; `None` when the database is in memory (no
 /// other connection can open it).
 pub(crate) fn writer_of(sqlite: &mut SqliteConnection) -> Result<Option<Arc<Writer>>, StoreError> {
-    let file: String = pragma_database_list::table
-        .filter(pragma_database_list::name.eq("main"))
-        .select(pragma_database_list::file)
-        .first(sqlite)?;
-    if file.is_empty() {
+    let Some(file) = file_of(sqlite)? else {
         return Ok(None);
-    }
+    };
     let mut writers = WRITERS.lock().unwrap_or_else(PoisonError::into_inner);
     if !writers.contains_key(&file) && writers.len() >= KEPT {
         // Those no write is using now; a writer in use closes when its write ends.
@@ -82,6 +78,15 @@ pub(crate) fn writer_of(sqlite: &mut SqliteConnection) -> Result<Option<Arc<Writ
         })
     });
     Ok(Some(Arc::clone(writer)))
+}
+
+/// The file `sqlite` has open; `None` when the database is in memory.
+pub(crate) fn file_of(sqlite: &mut SqliteConnection) -> Result<Option<String>, StoreError> {
+    let file: String = pragma_database_list::table
+        .filter(pragma_database_list::name.eq("main"))
+        .select(pragma_database_list::file)
+        .first(sqlite)?;
+    Ok(Some(file).filter(|f| !f.is_empty()))
 }
 
 impl Writer {
