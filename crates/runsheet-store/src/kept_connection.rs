@@ -2,10 +2,14 @@
 //! SQLite, with a larger page cache than the pool's connections have.
 //!
 //! Why: a SQLite connection keeps 2 MiB of pages by default and reads the others again
-//! from the file (a system call and a copy each), while a show's steps, spread over the
-//! database, need more. A connection that stays with its thread keeps its cache warm, and
-//! only the database threads' connections get the larger one, so the memory it takes is
-//! bounded: `db_threads` times [`PAGE_CACHE_MIB`] (docs/benchmarks.md, 19).
+//! from the file (a system call and a copy each), while the steps a server is asked for,
+//! spread over the database, need more. A connection that stays with its thread keeps its
+//! cache warm, and only the database threads' connections get the larger one, so the memory
+//! it takes is bounded: `db_threads` times [`PAGE_CACHE_MIB`]. With 8 MiB shows went 6-11%
+//! faster; 16 MiB gave 8-16%, but a cache is emptied whenever another connection writes,
+//! and under the runner's writes the allocator held on to what was freed: the automation
+//! scenario's peak went from 36 to 95-108 MiB, against 56-58 MiB with 8 (docs/benchmarks.md,
+//! 19).
 //!
 //! On PostgreSQL the server keeps the pages, and a connection kept by each of the
 //! `pool_size` threads would leave none in the pool for the runner: work takes one from
@@ -19,7 +23,7 @@ use crate::pool::Pool;
 use crate::url::DatabaseUrl;
 
 /// The page cache of a database thread's own SQLite connection, in MiB.
-pub const PAGE_CACHE_MIB: u32 = 16;
+pub const PAGE_CACHE_MIB: u32 = 8;
 
 pub struct KeptConnection {
     /// The database file, when the thread keeps a connection of its own (SQLite).
