@@ -8,7 +8,7 @@
 //! it takes is bounded: `db_threads` times [`PAGE_CACHE_MIB`]. With 8 MiB shows went 6-11%
 //! faster; 16 MiB gave 8-16%, but a cache is emptied whenever another connection writes,
 //! and under the runner's writes the allocator held on to what was freed: the automation
-//! scenario's peak went from 36 to 95-108 MiB, against 56-58 MiB with 8 (docs/benchmarks.md,
+//! scenario's peak went from 36 to 83-108 MiB, against 56-58 MiB with 8 (docs/benchmarks.md,
 //! 19).
 //!
 //! On PostgreSQL the server keeps the pages, and a connection kept by each of the
