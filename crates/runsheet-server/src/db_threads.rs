@@ -1,7 +1,7 @@
 //! The threads that run the handlers' database work ([`crate::state::AppState::db`]): a fixed
 //! number of them, taking the work from one queue in the order it came. Each thread has a
 //! value of its own that its work is given: the connection it keeps
-//! ([`runsheet_store::KeptConnection`]).
+//! ([`runsheet_store::kept_connection::KeptConnection`]).
 //!
 //! Why not actix's blocking pool: each HTTP worker has one of its own, so two workers ran up to
 //! twice `pool_size` threads, and their work went in no particular order once it waited for a

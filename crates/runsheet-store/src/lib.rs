@@ -47,6 +47,5 @@ pub mod work_tasks;
 
 pub use connection::{establish, AnyConnection};
 pub use error::StoreError;
-pub use kept_connection::KeptConnection;
 pub use pool::{connect, connect_with, ping, Manager, Pool, PooledConnection};
 pub use url::DatabaseUrl;
