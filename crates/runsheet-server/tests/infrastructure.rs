@@ -22,7 +22,7 @@ fn environment(app: &TestApp, name: &str) -> i64 {
             environments::updated_at.eq(now),
         ))
         .returning(environments::id)
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut **app.pool.get().unwrap())
         .unwrap()
 }
 
@@ -36,7 +36,7 @@ fn request(app: &TestApp, state: &str) -> i64 {
             requests::updated_at.eq(now),
         ))
         .returning(requests::id)
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut **app.pool.get().unwrap())
         .unwrap()
 }
 
@@ -59,7 +59,7 @@ fn step(
             steps::updated_at.eq(now),
         ))
         .returning(steps::id)
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut **app.pool.get().unwrap())
         .unwrap()
 }
 
@@ -70,16 +70,16 @@ fn use_in_step(app: &TestApp, id: i64, column: &str, value: i64) {
     let done = match column {
         "phase_id" => diesel::update(target)
             .set(steps::phase_id.eq(value))
-            .execute(&mut conn),
+            .execute(&mut **conn),
         "runtime_phase_id" => diesel::update(target)
             .set(steps::runtime_phase_id.eq(value))
-            .execute(&mut conn),
+            .execute(&mut **conn),
         "work_task_id" => diesel::update(target)
             .set(steps::work_task_id.eq(value))
-            .execute(&mut conn),
+            .execute(&mut **conn),
         "category_id" => diesel::update(target)
             .set(steps::category_id.eq(value))
-            .execute(&mut conn),
+            .execute(&mut **conn),
         other => panic!("no such column {other}"),
     };
     assert_eq!(done.unwrap(), 1);
@@ -88,7 +88,7 @@ fn use_in_step(app: &TestApp, id: i64, column: &str, value: i64) {
 fn step_count(app: &TestApp) -> i64 {
     steps::table
         .count()
-        .get_result(&mut app.pool.get().unwrap())
+        .get_result(&mut **app.pool.get().unwrap())
         .unwrap()
 }
 
@@ -470,7 +470,7 @@ on_every_backend! {
         assert_eq!(app.get_json(&format!("/v1/runtime_phases/{compile}")).await.status, 200);
 
         // Once no step uses them, they go.
-        diesel::delete(steps::table.find(s)).execute(&mut app.pool.get().unwrap()).unwrap();
+        diesel::delete(steps::table.find(s)).execute(&mut **app.pool.get().unwrap()).unwrap();
         let other = id_of(&app, "phases", "phase", json!({"name": "Test"})).await;
         let s2 = step(&app, "verify", 2, Some(r), None);
         use_in_step(&app, s2, "phase_id", other);
@@ -568,7 +568,7 @@ on_every_backend! {
         let first = step(&app, "Stop", 1, None, Some(pid));
         // A child of a procedure step and a copy in a request are not the procedure's own.
         let child = step(&app, "inner", 1, None, Some(pid));
-        diesel::update(steps::table.find(child)).set(steps::parent_id.eq(first)).execute(&mut app.pool.get().unwrap()).unwrap();
+        diesel::update(steps::table.find(child)).set(steps::parent_id.eq(first)).execute(&mut **app.pool.get().unwrap()).unwrap();
         let r = request(&app, "created");
         step(&app, "Deploy app", 1, Some(r), Some(pid));
 
@@ -611,7 +611,7 @@ on_every_backend! {
         assert_eq!(res.status, 202);
         assert_eq!(app.get_json(&format!("/v1/procedures/{pid}")).await.status, 404);
         assert_eq!(step_count(&app), before - 3, "its two steps and the child of one");
-        let kept: Option<i64> = steps::table.filter(steps::request_id.eq(r)).select(steps::procedure_id).first(&mut app.pool.get().unwrap()).unwrap();
+        let kept: Option<i64> = steps::table.filter(steps::request_id.eq(r)).select(steps::procedure_id).first(&mut **app.pool.get().unwrap()).unwrap();
         assert_eq!(kept, None, "the request's copy is detached, not destroyed");
     }
 
@@ -630,10 +630,10 @@ on_every_backend! {
                 .set((steps::description.eq("start it"), steps::phase_id.eq(build), steps::estimate.eq(30_i64),
                       steps::should_execute.eq(false), steps::owner_id.eq(1_i64), steps::owner_type.eq("User"),
                       steps::aasm_state.eq("complete"), steps::work_started_at.eq(runsheet_core::time::now())))
-                .execute(&mut conn).unwrap();
+                .execute(&mut **conn).unwrap();
             diesel::insert_into(step_servers::table)
                 .values((step_servers::step_id.eq(start), step_servers::server_id.eq(server), step_servers::role.eq("alternate")))
-                .execute(&mut conn).unwrap();
+                .execute(&mut **conn).unwrap();
         }
         let r = request(&app, "planned");
         step(&app, "Prepare", 1, Some(r), None);
@@ -661,17 +661,17 @@ on_every_backend! {
         let mut conn = app.pool.get().unwrap();
         let parent: Copied = steps::table.find(parent_id)
             .select((steps::description, steps::aasm_state, steps::request_id, steps::procedure_id, steps::parent_id, steps::manual, steps::procedure, steps::phase_id, steps::owner_id, steps::owner_type, steps::estimate))
-            .first(&mut conn).unwrap();
+            .first(&mut **conn).unwrap();
         assert_eq!(parent, (Some("the usual".into()), "locked".into(), Some(r), Some(pid), None, true, true, None, None, None, None));
         let copy: Copied = steps::table.find(start_copy)
             .select((steps::description, steps::aasm_state, steps::request_id, steps::procedure_id, steps::parent_id, steps::should_execute, steps::procedure, steps::phase_id, steps::owner_id, steps::owner_type, steps::estimate))
-            .first(&mut conn).unwrap();
+            .first(&mut **conn).unwrap();
         assert_eq!(copy, (Some("start it".into()), "locked".into(), Some(r), None, Some(parent_id), false, false, Some(build), Some(1), Some("User".into()), Some(30)));
-        let started: Option<chrono::NaiveDateTime> = steps::table.find(start_copy).select(steps::work_started_at).first(&mut conn).unwrap();
+        let started: Option<chrono::NaiveDateTime> = steps::table.find(start_copy).select(steps::work_started_at).first(&mut **conn).unwrap();
         assert_eq!(started, None, "the copy has not run");
-        let roles: Vec<(i64, String)> = step_servers::table.filter(step_servers::step_id.eq(start_copy)).select((step_servers::server_id, step_servers::role)).load(&mut conn).unwrap();
+        let roles: Vec<(i64, String)> = step_servers::table.filter(step_servers::step_id.eq(start_copy)).select((step_servers::server_id, step_servers::role)).load(&mut **conn).unwrap();
         assert_eq!(roles, [(server, "alternate".to_string())]);
-        let values: i64 = step_property_values::table.count().get_result(&mut conn).unwrap();
+        let values: i64 = step_property_values::table.count().get_result(&mut **conn).unwrap();
         assert_eq!(values, 0);
         drop(conn);
 

@@ -43,7 +43,7 @@ fn user_id(app: &TestApp, login: &str) -> i64 {
     users::table
         .filter(users::login.eq(login))
         .select(users::id)
-        .first(&mut *conn)
+        .first(&mut **conn)
         .expect("the user")
 }
 
@@ -51,7 +51,7 @@ fn run_count(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().expect("a connection");
     job_runs::table
         .count()
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .expect("counted")
 }
 

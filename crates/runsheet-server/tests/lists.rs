@@ -111,7 +111,7 @@ fn steps_out_of_id_order(app: &TestApp) -> Vec<i64> {
         let id = fixtures::named_step(&mut conn, request, name, "locked").expect("step");
         diesel::update(steps::table.find(id))
             .set(steps::position.eq(position))
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .expect("positioned");
         id
     };
@@ -316,7 +316,7 @@ on_every_backend! {
             let hour = u32::try_from(i).expect("small");
             diesel::update(steps::table.find(*id))
                 .set((steps::created_at.eq(at(1, hour)), steps::updated_at.eq(at(2, hour))))
-                .execute(&mut *conn)
+                .execute(&mut **conn)
                 .expect("timed");
         }
         drop(conn);

@@ -47,7 +47,7 @@ fn user_id(app: &TestApp, login: &str) -> i64 {
     users::table
         .filter(users::login.eq(login))
         .select(users::id)
-        .first(&mut *conn)
+        .first(&mut **conn)
         .unwrap()
 }
 
@@ -55,7 +55,7 @@ fn deactivate(app: &TestApp, login: &str) {
     let mut conn = app.pool.get().unwrap();
     diesel::update(users::table.filter(users::login.eq(login)))
         .set(users::active.eq(false))
-        .execute(&mut *conn)
+        .execute(&mut **conn)
         .unwrap();
 }
 
@@ -72,7 +72,7 @@ fn group(app: &TestApp, name: &str, email: Option<&str>, members: &[&str]) -> i6
             groups::updated_at.eq(now),
         ))
         .returning(groups::id)
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .unwrap();
     for user_id in member_ids {
         diesel::insert_into(group_memberships::table)
@@ -80,7 +80,7 @@ fn group(app: &TestApp, name: &str, email: Option<&str>, members: &[&str]) -> i6
                 group_memberships::group_id.eq(id),
                 group_memberships::user_id.eq(user_id),
             ))
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .unwrap();
     }
     id
@@ -97,7 +97,7 @@ fn request(app: &TestApp, name: &str) -> i64 {
             requests::updated_at.eq(now),
         ))
         .returning(requests::id)
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -111,7 +111,7 @@ fn script(app: &TestApp, name: &str) -> i64 {
             scripts::updated_at.eq(now),
         ))
         .returning(scripts::id)
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -143,7 +143,7 @@ fn step(app: &TestApp, s: NewStep) -> i64 {
             steps::updated_at.eq(now),
         ))
         .returning(steps::id)
-        .get_result(&mut *conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -264,7 +264,7 @@ fn job_run_rows(app: &TestApp) -> Vec<JobRunRow> {
             job_runs::started_at,
             job_runs::finished_at,
         ))
-        .load(&mut *conn)
+        .load(&mut **conn)
         .unwrap()
 }
 

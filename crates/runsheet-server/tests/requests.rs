@@ -24,7 +24,7 @@ fn user_id(app: &TestApp, login: &str) -> i64 {
     users::table
         .filter(users::login.eq(login))
         .select(users::id)
-        .first(&mut conn)
+        .first(&mut **conn)
         .unwrap()
 }
 
@@ -37,7 +37,7 @@ fn environment(app: &TestApp, name: &str) -> i64 {
             environments::updated_at.eq(now()),
         ))
         .returning(environments::id)
-        .get_result(&mut conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -50,7 +50,7 @@ fn an_app(app: &TestApp, name: &str) -> i64 {
             apps::updated_at.eq(now()),
         ))
         .returning(apps::id)
-        .get_result(&mut conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -63,7 +63,7 @@ fn component(app: &TestApp, name: &str) -> i64 {
             components::updated_at.eq(now()),
         ))
         .returning(components::id)
-        .get_result(&mut conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -93,7 +93,7 @@ fn step(app: &TestApp, s: StepFixture<'_>) -> i64 {
             steps::updated_at.eq(now()),
         ))
         .returning(steps::id)
-        .get_result(&mut conn)
+        .get_result(&mut **conn)
         .unwrap()
 }
 
@@ -116,7 +116,7 @@ fn step_state(app: &TestApp, id: i64) -> String {
     steps::table
         .find(id)
         .select(steps::aasm_state)
-        .first(&mut conn)
+        .first(&mut **conn)
         .unwrap()
 }
 
@@ -124,7 +124,7 @@ fn set_state(app: &TestApp, request_id: i64, state: &str) {
     let mut conn = app.pool.get().unwrap();
     diesel::update(requests::table.find(request_id))
         .set(requests::aasm_state.eq(state))
-        .execute(&mut conn)
+        .execute(&mut **conn)
         .unwrap();
 }
 
@@ -573,7 +573,7 @@ on_every_backend! {
         {
             let mut conn = app.pool.get().unwrap();
             let earlier = now() - chrono::TimeDelta::hours(1);
-            diesel::update(requests::table.find(id)).set(requests::started_at.eq(earlier)).execute(&mut conn).unwrap();
+            diesel::update(requests::table.find(id)).set(requests::started_at.eq(earlier)).execute(&mut **conn).unwrap();
         }
         let started_at = show(&app, id).await["started_at"].clone();
 
@@ -719,7 +719,7 @@ on_every_backend! {
             assert!(res.body.is_empty(), "{state}: {}", res.text());
             assert_eq!(app.get_json(&format!("/v1/requests/{id}")).await.status, 404);
             let mut conn = app.pool.get().unwrap();
-            let left: i64 = steps::table.filter(steps::id.eq_any([procedure, child])).count().get_result(&mut conn).unwrap();
+            let left: i64 = steps::table.filter(steps::id.eq_any([procedure, child])).count().get_result(&mut **conn).unwrap();
             assert_eq!(left, 0, "{state}: its steps are destroyed with it");
         }
     }

@@ -47,5 +47,7 @@ pub mod work_tasks;
 
 pub use connection::{establish, AnyConnection};
 pub use error::StoreError;
-pub use pool::{connect, connect_with, ping, Manager, Pool, PooledConnection};
+pub use pool::{
+    connect, connect_with, ping, Checked, Manager, Pool, PooledConnection, TRUSTED_FOR,
+};
 pub use url::DatabaseUrl;

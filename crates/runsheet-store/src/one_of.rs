@@ -235,7 +235,7 @@ mod tests {
 
             // Strings that JSON and SQL both have to escape come back as they are.
             let wanted: Vec<String> = NAMES.iter().map(|n| n.to_string()).collect();
-            let mut found: Vec<String> = direct!(&mut *conn, |c| servers::table
+            let mut found: Vec<String> = direct!(&mut **conn, |c| servers::table
                 .filter(one_of(servers::name, wanted.clone()))
                 .select(servers::name)
                 .load(c))
@@ -250,24 +250,24 @@ mod tests {
             let mut by_id: Vec<i64> = servers::table
                 .filter(one_of(servers::id, some))
                 .select(servers::id)
-                .load(&mut conn)
+                .load(&mut **conn)
                 .unwrap();
             by_id.sort();
             assert_eq!(by_id, [ids[1], ids[4]], "{backend}");
             let none: Vec<i64> = servers::table
                 .filter(one_of(servers::id, Vec::<i64>::new()))
                 .select(servers::id)
-                .load(&mut conn)
+                .load(&mut **conn)
                 .unwrap();
             assert!(none.is_empty(), "{backend}");
             diesel::update(servers::table.find(other))
                 .set(servers::parent_id.eq(ids[0]))
-                .execute(&mut conn)
+                .execute(&mut **conn)
                 .unwrap();
             let children: Vec<i64> = servers::table
                 .filter(one_of(servers::parent_id, vec![ids[0], ids[2]]))
                 .select(servers::id)
-                .load(&mut conn)
+                .load(&mut **conn)
                 .unwrap();
             assert_eq!(children, [other], "{backend}");
         }
@@ -290,7 +290,7 @@ mod tests {
             for (id, parent_id) in [(child, parent), (stranger, other_parent)] {
                 diesel::update(servers::table.find(id))
                     .set(servers::parent_id.eq(parent_id))
-                    .execute(&mut conn)
+                    .execute(&mut **conn)
                     .unwrap();
             }
             let named_parent = || {
@@ -302,7 +302,7 @@ mod tests {
             let mut found: Vec<i64> = servers::table
                 .filter(one_of_query(servers::parent_id, named_parent()))
                 .select(servers::id)
-                .load(&mut conn)
+                .load(&mut **conn)
                 .unwrap();
             assert_eq!(found, [child], "{backend}");
             found = servers::table
@@ -313,7 +313,7 @@ mod tests {
                 )
                 .order(servers::id)
                 .select(servers::id)
-                .load(&mut conn)
+                .load(&mut **conn)
                 .unwrap();
             assert_eq!(found, [child, lonely], "{backend}");
         }
@@ -338,7 +338,7 @@ mod tests {
             let cached = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
             conn.set_instrumentation(Cached(cached.clone()));
             for ids in [vec![1_i64], vec![1, 2, 3], (1..500).collect()] {
-                let _: Vec<i64> = direct!(&mut *conn, |c| servers::table
+                let _: Vec<i64> = direct!(&mut **conn, |c| servers::table
                     .filter(one_of(servers::id, ids))
                     .select(servers::id)
                     .load(c))

@@ -1,5 +1,8 @@
 //! The connection pool: r2d2 over [`AnyConnection`], with the backend chosen by the URL.
 
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::R2D2Connection;
 
@@ -12,6 +15,35 @@ pub type Pool = r2d2::Pool<Manager>;
 
 /// A connection checked out of a [`Pool`]; derefs to [`AnyConnection`].
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// How long a PostgreSQL connection that answered is handed out again without asking it
+/// whether it is still there. Asking is a round trip (`SELECT 1`): at every check-out it
+/// was one of a step's show's six, and a fifth of its time (docs/benchmarks.md, 20). Within
+/// this window a connection that died with its server fails the work it is given instead;
+/// after it, the next check-out finds it dead and the pool makes another. The same bargain
+/// as HikariCP's `aliveBypassWindowMs`, which is 500 ms too.
+pub const TRUSTED_FOR: Duration = Duration::from_millis(500);
+
+/// A pooled connection and when it was last known to be alive; derefs to
+/// [`AnyConnection`].
+pub struct Checked {
+    conn: AnyConnection,
+    alive_at: Instant,
+}
+
+impl Deref for Checked {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Checked {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
 
 /// Makes pooled connections with [`AnyConnection::open`], so they get the same
 /// treatment (SQLite pragmas, real error messages) as any other connection.
@@ -31,24 +63,32 @@ impl Manager {
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Checked;
     type Error = StoreError;
 
-    fn connect(&self) -> Result<AnyConnection, StoreError> {
-        AnyConnection::open(&self.url)
+    fn connect(&self) -> Result<Checked, StoreError> {
+        Ok(Checked {
+            conn: AnyConnection::open(&self.url)?,
+            alive_at: Instant::now(),
+        })
     }
 
-    /// Checked at every checkout. A PostgreSQL connection can die with its server or the
-    /// network; a SQLite connection is a file handle that cannot, and the `SELECT 1` was 3%
-    /// of a step's show (docs/benchmarks.md).
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), StoreError> {
-        match conn {
-            AnyConnection::Postgres(_) => ping(conn),
-            AnyConnection::Sqlite(_) => Ok(()),
+    /// Run at every check-out. A PostgreSQL connection can die with its server or the
+    /// network: one that has not answered for [`TRUSTED_FOR`] is asked. A SQLite connection
+    /// is a file handle that cannot, and the `SELECT 1` was 3% of a step's show
+    /// (docs/benchmarks.md).
+    fn is_valid(&self, checked: &mut Checked) -> Result<(), StoreError> {
+        match checked.conn {
+            AnyConnection::Postgres(_) if checked.alive_at.elapsed() >= TRUSTED_FOR => {
+                ping(&mut checked.conn)?;
+                checked.alive_at = Instant::now();
+                Ok(())
+            }
+            AnyConnection::Postgres(_) | AnyConnection::Sqlite(_) => Ok(()),
         }
     }
 
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+    fn has_broken(&self, conn: &mut Checked) -> bool {
         // A connection left in a broken transaction (or dropped while panicking) must
         // not go back into the pool.
         std::thread::panicking() || conn.is_broken()

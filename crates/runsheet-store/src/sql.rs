@@ -306,7 +306,7 @@ mod tests {
             conn.set_instrumentation(Kept(Arc::clone(&kept)));
             for &id in &ids {
                 let changes = servers::name.eq(format!("kept {id}"));
-                let run = direct!(&mut *conn, |c| {
+                let run = direct!(&mut **conn, |c| {
                     kept_update(servers::table, changes.clone(), servers::id.eq(id)).execute(c)
                 });
                 assert_eq!(run.unwrap(), 1, "{backend}");
@@ -314,7 +314,7 @@ mod tests {
             assert_eq!(kept.swap(0, Ordering::SeqCst), 1, "{backend}");
             // diesel's own: the same rows changed, and none of its runs kept.
             for &id in &ids[..2] {
-                let run = direct!(&mut *conn, |c| diesel::update(servers::table.find(id))
+                let run = direct!(&mut **conn, |c| diesel::update(servers::table.find(id))
                     .set(servers::name.eq(format!("diesel {id}")))
                     .execute(c));
                 assert_eq!(run.unwrap(), 1, "{backend}");
@@ -323,7 +323,7 @@ mod tests {
             let names: Vec<String> = servers::table
                 .order(servers::id)
                 .select(servers::name)
-                .load(&mut conn)
+                .load(&mut **conn)
                 .unwrap();
             let expected = [
                 format!("diesel {}", ids[0]),

@@ -214,7 +214,7 @@ fn exec(conn: &mut AnyConnection, sql: &str) -> Result<usize, StoreError> {
 fn constraints_hold(db: &TestDb) {
     let pool = db.pool();
     let mut conn = pool.get().unwrap();
-    let conn = &mut *conn;
+    let conn: &mut AnyConnection = &mut conn;
     let now = "'2026-11-23 12:00:00'";
     exec(conn, &format!(
         "INSERT INTO users (login, email, created_at, updated_at) VALUES ('Ada', 'ada@example.com', {now}, {now})"
@@ -311,7 +311,7 @@ fn schema_works_over_any_connection() {
                 groups::updated_at.eq(at),
             ))
             .returning(groups::id)
-            .get_result(&mut *conn)
+            .get_result(&mut **conn)
             .unwrap();
         let user_id: i64 = diesel::insert_into(users::table)
             .values((
@@ -321,14 +321,14 @@ fn schema_works_over_any_connection() {
                 users::updated_at.eq(at),
             ))
             .returning(users::id)
-            .get_result(&mut *conn)
+            .get_result(&mut **conn)
             .unwrap();
         diesel::insert_into(group_memberships::table)
             .values((
                 group_memberships::group_id.eq(group_id),
                 group_memberships::user_id.eq(user_id),
             ))
-            .execute(&mut *conn)
+            .execute(&mut **conn)
             .unwrap();
 
         let row: (String, Option<String>, bool, chrono::NaiveDateTime) = group_memberships::table
@@ -341,14 +341,14 @@ fn schema_works_over_any_connection() {
                 users::active,
                 users::created_at,
             ))
-            .first(&mut *conn)
+            .first(&mut **conn)
             .unwrap();
         assert_eq!(row, ("ada".into(), None, true, at), "{}", db.backend_name());
 
         let missing = users::table
             .find(user_id + 1000)
             .select(users::id)
-            .first::<i64>(&mut *conn)
+            .first::<i64>(&mut **conn)
             .map_err(StoreError::from)
             .unwrap_err();
         assert!(matches!(missing, StoreError::NotFound), "{missing:?}");

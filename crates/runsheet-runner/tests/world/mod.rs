@@ -153,7 +153,7 @@ impl World {
         steps::table
             .find(step)
             .select(steps::aasm_state)
-            .first(&mut *self.conn())
+            .first(&mut **self.conn())
             .expect("the step exists")
     }
 
@@ -161,7 +161,7 @@ impl World {
         requests::table
             .find(request)
             .select(requests::aasm_state)
-            .first(&mut *self.conn())
+            .first(&mut **self.conn())
             .expect("the request exists")
     }
 
@@ -191,7 +191,7 @@ impl World {
                 job_runs::automation_id,
                 job_runs::finished_at,
             ))
-            .load(&mut *self.conn())
+            .load(&mut **self.conn())
             .expect("job runs load");
         rows.into_iter()
             .map(|r| Run {
@@ -220,7 +220,7 @@ impl World {
         job_runs::table
             .filter(job_runs::status.eq(status.name()))
             .count()
-            .get_result(&mut *self.conn())
+            .get_result(&mut **self.conn())
             .expect("job runs count")
     }
 
