@@ -27,6 +27,7 @@ use std::collections::HashMap;
 mod events;
 mod names;
 mod positions;
+mod postgres_show;
 mod records;
 mod references;
 
@@ -284,17 +285,14 @@ use in_list_order;
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
-        // One step's names come in its own statement on both backends: on PostgreSQL as
-        // subqueries, which for one step cost less than a statement of their own
-        // (docs/benchmarks.md, 17).
         let row: Option<(StepRow, names::Names)> = match conn {
+            // One statement, a round trip, for the step and all it shows.
+            AnyConnection::Postgres(c) => return postgres_show::find(c, id),
+            // The step with its names, then its records as a list's: statements cost no
+            // round trip on SQLite, and the read's snapshot keeps them consistent.
             AnyConnection::Sqlite(c) => names::joined_steps!()
                 .filter(steps::id.eq(id))
                 .select((steps::all_columns, names::joined_columns!()))
-                .first(c),
-            AnyConnection::Postgres(c) => steps::table
-                .filter(steps::id.eq(id))
-                .select((steps::all_columns, names::COLUMNS))
                 .first(c),
         }
         .optional()?;

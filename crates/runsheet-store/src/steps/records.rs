@@ -16,6 +16,13 @@ pub(super) type ServerCols = (
     Option<String>,
 );
 
+/// A step's property value: step, property id and name, value.
+pub(super) type PropertyValueCols = (i64, i64, String, Option<String>);
+/// A server a step selected: step, role, server.
+pub(super) type SelectedCols = (i64, String, ServerCols);
+/// A server an installed component makes available: installed component, server.
+pub(super) type AvailableCols = (i64, ServerCols);
+
 /// The columns of [`ServerCols`], from `servers` left-joined to `server_levels`.
 fn server_columns() -> (
     servers::id,
@@ -70,12 +77,12 @@ pub(super) fn load_records(
         .iter()
         .filter_map(|(r, _)| r.installed_component_id)
         .collect();
-    let installed = load_installed_components(conn, &installed_ids)?;
+    let installed = installed_refs(load_installed_components(conn, &installed_ids)?);
 
     // None of these three is ordered by SQL: SQLite sorted each in a temporary b-tree, a
     // quarter to a third of its work on them (docs/benchmarks.md, 14). Each step's few
     // rows are sorted here instead, by the same keys.
-    let mut property_values: Vec<(i64, i64, String, Option<String>)> =
+    let property_values: Vec<PropertyValueCols> =
         for_ids!(&step_ids, step_property_values::step_id, |filter| {
             direct!(conn, |c| step_property_values::table
                 .inner_join(properties::table)
@@ -89,20 +96,19 @@ pub(super) fn load_records(
                 .load(c))
         })?;
 
-    let mut selected: Vec<(i64, String, ServerCols)> =
-        for_ids!(&step_ids, step_servers::step_id, |filter| {
-            direct!(conn, |c| step_servers::table
-                .inner_join(servers::table.left_join(server_levels::table))
-                .filter(filter)
-                .select((step_servers::step_id, step_servers::role, server_columns()))
-                .load(c))
-        })?;
+    let selected: Vec<SelectedCols> = for_ids!(&step_ids, step_servers::step_id, |filter| {
+        direct!(conn, |c| step_servers::table
+            .inner_join(servers::table.left_join(server_levels::table))
+            .filter(filter)
+            .select((step_servers::step_id, step_servers::role, server_columns()))
+            .load(c))
+    })?;
 
     // A step may run on the servers of its installed component that are in that installed
     // component's environment: "servers list their environments, and steps' all_servers
     // follows from them" (issue 6). A server taken out of the environment is no longer
     // available (what a step already selected stays selected, as written).
-    let mut available: Vec<(i64, ServerCols)> = for_ids!(
+    let available: Vec<AvailableCols> = for_ids!(
         &installed_ids,
         installed_component_servers::installed_component_id,
         |filter| {
@@ -125,7 +131,36 @@ pub(super) fn load_records(
                 .load(c))
         }
     )?;
+    Ok(dress(
+        rows,
+        installed,
+        Records {
+            property_values,
+            selected,
+            available,
+        },
+    ))
+}
 
+/// What steps show beyond their own row and names, as read: property values, selected
+/// servers (with their role) and the servers their installed components make available.
+pub(super) struct Records {
+    pub property_values: Vec<PropertyValueCols>,
+    pub selected: Vec<SelectedCols>,
+    pub available: Vec<AvailableCols>,
+}
+
+/// `rows` with their records: the same for a list and for a show, on every backend.
+pub(super) fn dress(
+    rows: Vec<(StepRow, Names)>,
+    installed: HashMap<i64, InstalledComponentRef>,
+    records: Records,
+) -> Vec<StepRecord> {
+    let Records {
+        mut property_values,
+        mut selected,
+        mut available,
+    } = records;
     // Sorted, then grouped by step (and installed component) once, so that dressing each
     // step is a lookup.
     property_values.sort_unstable_by_key(|&(step, property, _, _)| (step, property));
@@ -150,8 +185,7 @@ pub(super) fn load_records(
     for (ic, cols) in available {
         available_of.entry(ic).or_default().push(server_ref(cols));
     }
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|(r, names)| {
             let refs = names.refs(&r);
             let mut servers_in = |role: &str| {
@@ -183,58 +217,69 @@ pub(super) fn load_records(
                 step: r.into(),
             }
         })
-        .collect())
+        .collect()
 }
 
 pub(super) type AppCols = (i64, String, Option<String>, bool, Stamp, Stamp);
 pub(super) type ComponentCols = (i64, String, bool, Stamp, Stamp);
 pub(super) type EnvironmentCols = (i64, String, String, bool, Stamp, Stamp);
 
+/// An installed component, its app, component and environment, and the ids of the app's
+/// links to that component and environment.
+pub(super) type InstalledCols = (
+    i64,
+    AppCols,
+    ComponentCols,
+    EnvironmentCols,
+    (Option<i64>, Option<i64>),
+);
+
 /// Installed components with their app, component and environment, and the ids of the app's
 /// links to that component and environment, in one query.
-pub(super) fn load_installed_components(
+fn load_installed_components(
     conn: &mut AnyConnection,
     ids: &[i64],
-) -> Result<HashMap<i64, InstalledComponentRef>, StoreError> {
-    type Links = (Option<i64>, Option<i64>);
-    let rows: Vec<(i64, AppCols, ComponentCols, EnvironmentCols, Links)> =
-        for_ids!(ids, installed_components::id, |filter| {
-            direct!(conn, |c| installed_components::table
-                .inner_join(apps::table)
-                .inner_join(components::table)
-                .inner_join(environments::table)
-                .filter(filter)
-                .select((
-                    installed_components::id,
-                    (
-                        apps::id,
-                        apps::name,
-                        apps::app_version,
-                        apps::active,
-                        apps::created_at,
-                        apps::updated_at,
-                    ),
-                    (
-                        components::id,
-                        components::name,
-                        components::active,
-                        components::created_at,
-                        components::updated_at,
-                    ),
-                    (
-                        environments::id,
-                        environments::name,
-                        environments::deployment_policy,
-                        environments::active,
-                        environments::created_at,
-                        environments::updated_at,
-                    ),
-                    (names::AppComponentLink, names::AppEnvironmentLink),
-                ))
-                .load(c))
-        })?;
-    Ok(rows
-        .into_iter()
+) -> Result<Vec<InstalledCols>, StoreError> {
+    for_ids!(ids, installed_components::id, |filter| {
+        direct!(conn, |c| installed_components::table
+            .inner_join(apps::table)
+            .inner_join(components::table)
+            .inner_join(environments::table)
+            .filter(filter)
+            .select((
+                installed_components::id,
+                (
+                    apps::id,
+                    apps::name,
+                    apps::app_version,
+                    apps::active,
+                    apps::created_at,
+                    apps::updated_at,
+                ),
+                (
+                    components::id,
+                    components::name,
+                    components::active,
+                    components::created_at,
+                    components::updated_at,
+                ),
+                (
+                    environments::id,
+                    environments::name,
+                    environments::deployment_policy,
+                    environments::active,
+                    environments::created_at,
+                    environments::updated_at,
+                ),
+                (names::AppComponentLink, names::AppEnvironmentLink),
+            ))
+            .load(c))
+    })
+}
+
+/// Installed components as steps show them, by id.
+pub(super) fn installed_refs(rows: Vec<InstalledCols>) -> HashMap<i64, InstalledComponentRef> {
+    rows.into_iter()
         .map(|(id, a, c, e, (component_link, environment_link))| {
             let r = InstalledComponentRef {
                 id,
@@ -266,7 +311,7 @@ pub(super) fn load_installed_components(
             };
             (id, r)
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(all(test, feature = "testing"))]
@@ -275,15 +320,9 @@ mod tests {
     use crate::AnyConnection;
 
     /// A step with an installed component, selected and available servers and property
-    /// values is shown without a sort or other temporary table in SQLite: the rows come
-    /// unordered and are sorted here, by the same keys (the API tests check the order).
-    #[test]
-    fn sqlite_sorts_nothing_for_a_show() {
+    /// values: one record of each kind.
+    fn rich_step(c: &mut AnyConnection) -> i64 {
         const T: &str = "'2014-07-07 13:01:41'";
-        let db = TestDb::sqlite();
-        let pool = db.pool();
-        let mut conn = pool.get().expect("connection");
-        let c: &mut AnyConnection = &mut conn;
         let id = |c: &mut AnyConnection, sql: String| fixtures::insert(c, &sql).expect(&sql);
         let link = |c: &mut AnyConnection, sql: String| fixtures::execute(c, &sql).expect(&sql);
         let app = id(c, format!("INSERT INTO apps (name, active, created_at, updated_at) VALUES ('a', TRUE, {T}, {T})"));
@@ -297,13 +336,28 @@ mod tests {
         let step = fixtures::step(c, Some(installed), None).expect("step");
         link(c, format!("INSERT INTO step_servers (step_id, server_id, role) VALUES ({step}, {server}, 'target')"));
         link(c, format!("INSERT INTO step_property_values (step_id, property_id, value) VALUES ({step}, {property}, 'v')"));
+        step
+    }
 
-        let (shown, statements) = fixtures::statements(c, |c| super::super::find(c, step));
-        let shown = shown.expect("shown");
+    fn assert_all_shown(shown: &runsheet_core::step::StepRecord) {
         assert_eq!(shown.property_values.len(), 1);
         assert_eq!(shown.target_servers.len(), 1);
         assert_eq!(shown.available_servers.len(), 1);
         assert!(shown.installed_component.is_some());
+    }
+
+    /// The rich step is shown without a sort or other temporary table in SQLite: the rows
+    /// come unordered and are sorted here, by the same keys (the API tests check the order).
+    #[test]
+    fn sqlite_sorts_nothing_for_a_show() {
+        let db = TestDb::sqlite();
+        let pool = db.pool();
+        let mut conn = pool.get().expect("connection");
+        let c: &mut AnyConnection = &mut conn;
+        let step = rich_step(c);
+
+        let (shown, statements) = fixtures::statements(c, |c| super::super::find(c, step));
+        assert_all_shown(&shown.expect("shown"));
         let reads: Vec<&String> = statements
             .iter()
             .filter(|s| s.starts_with("SELECT"))
@@ -313,5 +367,23 @@ mod tests {
             let temporaries = fixtures::sqlite_temporaries(c, read).expect("plan");
             assert!(temporaries.is_empty(), "{read}\n{temporaries:#?}");
         }
+    }
+
+    /// On PostgreSQL the rich step and all it shows come in one statement, one round trip,
+    /// kept prepared (docs/benchmarks.md, 20).
+    #[test]
+    fn postgres_shows_a_step_in_one_statement() {
+        let Some(db) = TestDb::postgres() else { return };
+        let pool = db.pool();
+        let mut conn = pool.get().expect("connection");
+        let c: &mut AnyConnection = &mut conn;
+        let step = rich_step(c);
+
+        // Before any other show: a statement already cached would not be seen kept.
+        let not_kept = fixtures::statements_not_kept(c, |c| super::super::find(c, step));
+        assert!(not_kept.is_empty(), "{not_kept:#?}");
+        let (shown, statements) = fixtures::statements(c, |c| super::super::find(c, step));
+        assert_all_shown(&shown.expect("shown"));
+        assert_eq!(statements.len(), 1, "{statements:#?}");
     }
 }
