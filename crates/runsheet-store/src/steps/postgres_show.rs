@@ -3,8 +3,9 @@
 //! values, selected and available servers): its records now come beside the step, each as
 //! an array of rows (`ARRAY(SELECT ROW(...))`), in the same shapes [`load_records`] reads
 //! them in, and are dressed the same way (docs/benchmarks.md, 20). A list keeps one
-//! statement per kind of record for all its steps: arrays would repeat the servers each
-//! step shows, which a list reads once for all of them.
+//! statement per kind of record for all its steps: the arrays, a set of subqueries run for
+//! each step, cost PostgreSQL 3.4 ms of CPU a 50-step list against 2.0 ms for the four
+//! statements, more than the three round trips they save.
 //!
 //! [`load_records`]: super::records::load_records
 
