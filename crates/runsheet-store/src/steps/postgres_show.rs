@@ -77,7 +77,8 @@ crate::sql::fixed_sql! {
          JOIN installed_components ic ON ic.id = x.installed_component_id \
          JOIN servers s ON s.id = x.server_id \
          LEFT JOIN server_levels l ON l.id = s.server_level_id \
-         JOIN server_environments se ON se.server_id = s.id AND se.environment_id = ic.environment_id \
+         JOIN server_environments se \
+         ON se.server_id = s.id AND se.environment_id = ic.environment_id \
          WHERE x.installed_component_id = steps.installed_component_id)"
     );
 }
