@@ -35,8 +35,12 @@ impl AppState {
         };
         let kept = kept_connection::kept_database(&mut conn)?;
         drop(conn);
+        let threads_pool = pool.clone();
+        let db_threads = DbThreads::start(threads, move || {
+            KeptConnection::new(threads_pool.clone(), kept.clone())
+        })?;
         Ok(AppState {
-            db_threads: DbThreads::start(threads, move || KeptConnection::new(kept.clone()))?,
+            db_threads,
             pool,
             default_format: settings.default_format.into(),
             render: RenderOptions {
@@ -69,9 +73,8 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, StoreError> + Send + 'static,
     {
-        let pool = self.pool.clone();
         self.db_threads
-            .run(move |conn: &mut KeptConnection| conn.with(&pool, work))
+            .run(move |conn: &mut KeptConnection| conn.with(work))
             .await
             .map_err(|e| ApiError::Internal(format!("database task failed: {e}")))?
             .map_err(ApiError::from)

@@ -26,6 +26,8 @@ use crate::url::DatabaseUrl;
 pub const PAGE_CACHE_MIB: u32 = 8;
 
 pub struct KeptConnection {
+    /// Where work goes without a kept connection.
+    pool: Pool,
     /// The database file, when the thread keeps a connection of its own (SQLite).
     sqlite: Option<DatabaseUrl>,
     kept: Option<AnyConnection>,
@@ -45,19 +47,22 @@ pub fn kept_database(conn: &mut AnyConnection) -> Result<Option<DatabaseUrl>, St
 
 impl KeptConnection {
     /// A connection to `sqlite` (from [`kept_database`]), opened at its first use; with
-    /// `None`, work takes a connection from the pool each time.
-    pub fn new(sqlite: Option<DatabaseUrl>) -> KeptConnection {
-        KeptConnection { sqlite, kept: None }
+    /// `None`, work takes a connection from `pool` each time.
+    pub fn new(pool: Pool, sqlite: Option<DatabaseUrl>) -> KeptConnection {
+        KeptConnection {
+            pool,
+            sqlite,
+            kept: None,
+        }
     }
 
-    /// Runs `work` on the kept connection, or on one of `pool`'s.
+    /// Runs `work` on the kept connection, or on one of the pool's.
     pub fn with<T>(
         &mut self,
-        pool: &Pool,
         work: impl FnOnce(&mut AnyConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let Some(url) = &self.sqlite else {
-            let mut pooled = pool.get()?;
+            let mut pooled = self.pool.get()?;
             return work(&mut pooled);
         };
         let conn = match &mut self.kept {

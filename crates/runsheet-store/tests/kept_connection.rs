@@ -46,13 +46,11 @@ fn sqlite_work_runs_on_one_kept_connection_with_the_larger_cache() {
         panic!("SQLite's file: {database:?}")
     };
     assert_eq!(format!("sqlite://{}", file.display()), db.url);
-    let mut kept = KeptConnection::new(database);
-    kept.with(&pool, mark).unwrap();
-    assert!(kept.with(&pool, marked).unwrap(), "the same connection");
+    let mut kept = KeptConnection::new(pool.clone(), database);
+    kept.with(mark).unwrap();
+    assert!(kept.with(marked).unwrap(), "the same connection");
     let cache = kept
-        .with(&pool, |c| {
-            sqlite_value(c, "SELECT cache_size AS value FROM pragma_cache_size()")
-        })
+        .with(|c| sqlite_value(c, "SELECT cache_size AS value FROM pragma_cache_size()"))
         .unwrap();
     // Negative: KiB.
     assert_eq!(cache, -i64::from(PAGE_CACHE_MIB) * 1024);
@@ -72,20 +70,23 @@ fn sqlite_work_runs_on_one_kept_connection_with_the_larger_cache() {
 fn a_connection_left_in_a_transaction_is_not_kept() {
     let db = TestDb::sqlite();
     let pool = db.pool();
-    let mut kept = KeptConnection::new(kept_database(&mut pool.get().unwrap()).unwrap());
-    kept.with(&pool, |c| {
+    let mut kept = KeptConnection::new(
+        pool.clone(),
+        kept_database(&mut pool.get().unwrap()).unwrap(),
+    );
+    kept.with(|c| {
         mark(c)?;
         // Begun and never ended, as work that lost track of it would leave it.
         <AnyConnection as Connection>::TransactionManager::begin_transaction(c)?;
         Ok(())
     })
     .unwrap();
-    assert!(!kept.with(&pool, marked).unwrap(), "a new connection");
+    assert!(!kept.with(marked).unwrap(), "a new connection");
     // An error alone does not drop it.
-    kept.with(&pool, mark).unwrap();
-    let failed = kept.with(&pool, |c| sqlite_value(c, "SELECT no_such_column AS value"));
+    kept.with(mark).unwrap();
+    let failed = kept.with(|c| sqlite_value(c, "SELECT no_such_column AS value"));
     assert!(failed.is_err());
-    assert!(kept.with(&pool, marked).unwrap(), "kept after an error");
+    assert!(kept.with(marked).unwrap(), "kept after an error");
 }
 
 #[test]
@@ -96,11 +97,9 @@ fn postgresql_work_takes_a_pooled_connection() {
     };
     let pool = db.pool();
     assert!(kept_database(&mut pool.get().unwrap()).unwrap().is_none());
-    let mut kept = KeptConnection::new(None);
+    let mut kept = KeptConnection::new(pool.clone(), None);
     let in_use = kept
-        .with(&pool, |_| {
-            Ok(pool.state().connections - pool.state().idle_connections)
-        })
+        .with(|_| Ok(pool.state().connections - pool.state().idle_connections))
         .unwrap();
     assert_eq!(in_use, 1, "the work's connection is the pool's");
 }
