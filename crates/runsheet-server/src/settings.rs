@@ -29,8 +29,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Connections kept to the database.
     pub pool_size: u32,
-    /// How many requests' database work runs at once. Unset: one a core on SQLite (at most
-    /// `pool_size`), `pool_size` on PostgreSQL (`db_threads::default_count`).
+    /// How many requests' database work runs at once. Unset: `pool_size`, but at most one a
+    /// core on SQLite and two on PostgreSQL on this machine (`db_threads::default_count`).
     pub db_threads: Option<u32>,
     /// A request's number is its id plus this; clients derive ids from numbers with it.
     pub request_number_base: i64,

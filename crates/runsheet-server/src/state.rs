@@ -31,7 +31,7 @@ impl AppState {
         let mut conn = pool.get()?;
         let threads = match settings.db_threads {
             Some(count) => count as usize,
-            None => db_threads::default_count(&conn, settings.pool_size),
+            None => db_threads::default_count(&mut conn, settings.pool_size)?,
         };
         let kept = kept_connection::kept_database(&mut conn)?;
         drop(conn);

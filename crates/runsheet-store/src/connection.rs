@@ -4,8 +4,9 @@ use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
+use diesel::sql_types::Bool;
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 
 use crate::error::StoreError;
 use crate::url::{redact_password, DatabaseUrl};
@@ -87,6 +88,21 @@ impl AnyConnection {
         Ok(())
     }
 
+    /// Whether the database runs on this machine, sharing its cores: always on SQLite; on
+    /// PostgreSQL when the connection came over a Unix socket or from the server's own
+    /// address (loopback, or the machine's own address). Asked of the connection rather
+    /// than read from the URL, which libpq may complete from `PGHOST` or a service file.
+    pub fn database_is_local(&mut self) -> Result<bool, StoreError> {
+        match self {
+            AnyConnection::Sqlite(_) => Ok(true),
+            AnyConnection::Postgres(pg) => Ok(diesel::select(diesel::dsl::sql::<Bool>(
+                "inet_server_addr() IS NULL OR inet_client_addr() = inet_server_addr() \
+                 OR inet_server_addr() <<= '127.0.0.0/8' OR inet_server_addr() = '::1'",
+            ))
+            .get_result(pg)?),
+        }
+    }
+
     /// `"postgres"` or `"sqlite"`.
     pub fn backend_name(&self) -> &'static str {
         match self {
@@ -149,8 +165,7 @@ mod tests {
     use super::*;
     use crate::testing::TestDb;
     use diesel::dsl::sql;
-    use diesel::sql_types::Text;
-    use diesel::RunQueryDsl;
+    use diesel::sql_types::{Nullable, Text};
 
     fn random_page_cost(conn: &mut AnyConnection) -> String {
         let AnyConnection::Postgres(pg) = conn else {
@@ -159,6 +174,38 @@ mod tests {
         diesel::select(sql::<Text>("current_setting('random_page_cost')"))
             .get_result(pg)
             .expect("the setting")
+    }
+
+    /// The test databases are on this machine: SQLite's file, PostgreSQL over loopback and,
+    /// where the server has one, over its Unix socket (no client or server address).
+    #[test]
+    fn databases_on_this_machine_are_local() {
+        for db in TestDb::all() {
+            let mut conn = establish(&db.url).expect("connecting");
+            assert!(conn.database_is_local().expect("asked"), "{}", db.url);
+        }
+        let Some(db) = TestDb::postgres() else { return };
+        let mut conn = establish_postgres(&db.url).expect("connecting");
+        let sockets: String = diesel::select(sql::<Text>(
+            "split_part(current_setting('unix_socket_directories'), ',', 1)",
+        ))
+        .get_result(&mut conn)
+        .expect("the server's socket directories");
+        let name = db.postgres_database().expect("a PostgreSQL database");
+        let user: String = diesel::select(sql::<Text>("current_user"))
+            .get_result(&mut conn)
+            .expect("the user");
+        let url = format!("postgres://{user}@/{name}?host={}", sockets.trim());
+        let mut conn = establish(&url).expect("connecting over the Unix socket");
+        let over_tcp: Option<String> =
+            diesel::select(sql::<Nullable<Text>>("host(inet_server_addr())"))
+                .get_result(match &mut conn {
+                    AnyConnection::Postgres(pg) => pg,
+                    AnyConnection::Sqlite(_) => unreachable!(),
+                })
+                .expect("the server's address");
+        assert_eq!(over_tcp, None, "{url} is a Unix socket");
+        assert!(conn.database_is_local().expect("asked"), "{url}");
     }
 
     /// PostgreSQL's default cost of a random page is lowered for runsheet's sessions; a
