@@ -110,10 +110,19 @@ pub(crate) use in_range;
 
 /// `$query` keeping the rows whose `$field`s are among `$filter`'s values for them (each
 /// field a `Option<Vec<_>>` of the filter, named as the column of `$table`).
+///
+/// One value, the usual filter, is `column = ?`: PostgreSQL plans `= ANY($1)` anew at
+/// every run of a prepared statement, its plan for any array (guessed at ten values) looking
+/// dearer than one for the array it is given, where `= $1` gets the plan it keeps; SQLite
+/// looks the value up without first copying a JSON array into a temporary b-tree
+/// (docs/benchmarks.md, 21).
 macro_rules! any_of {
     ($query:ident, $filter:ident, $table:ident, $($field:ident),*) => {$(
         if let Some(v) = &$filter.$field {
-            $query = $query.filter($crate::sql::one_of($table::$field, v.clone()));
+            $query = match v.as_slice() {
+                [one] => $query.filter($table::$field.eq(one.clone())),
+                _ => $query.filter($crate::sql::one_of($table::$field, v.clone())),
+            };
         }
     )*};
 }
