@@ -703,6 +703,59 @@ mod tests {
     use super::*;
     use crate::testing::{fixtures, TestDb};
 
+    /// A filter of one value is `column = ?`: on PostgreSQL its prepared statement gets the
+    /// plan it keeps after its first runs (with `= ANY($1)` PostgreSQL planned it anew at
+    /// every run), and on SQLite the value is not read from a JSON array.
+    #[test]
+    fn a_one_value_filter_is_a_plain_comparison() {
+        for db in TestDb::all() {
+            let pool = db.pool();
+            let mut conn = pool.get().expect("connection");
+            let c: &mut AnyConnection = &mut conn;
+            let request = fixtures::request(c, "r", "created").expect("request");
+            let step = fixtures::named_step(c, Some(request), "a", "locked").expect("step");
+            let filter = StepFilter {
+                request_id: Some(vec![request]),
+                ..Default::default()
+            };
+            let (listed, statements) = fixtures::statements(c, |c| ids(c, &filter));
+            assert_eq!(listed.expect("ids"), [step]);
+            assert!(
+                statements.iter().all(|s| !s.contains("json_each")),
+                "{statements:#?}"
+            );
+            // PostgreSQL weighs its generic plan against the custom ones after five runs.
+            for _ in 0..8 {
+                ids(c, &filter).expect("ids");
+            }
+            let AnyConnection::Postgres(pg) = c else {
+                continue;
+            };
+            let plans: Vec<(i64, i64)> = diesel::sql_query(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                 WHERE statement LIKE '%\"request_id\" = $1%'",
+            )
+            .load::<Plans>(pg)
+            .expect("the prepared statements")
+            .into_iter()
+            .map(|p| (p.generic_plans, p.custom_plans))
+            .collect();
+            assert_eq!(
+                plans,
+                [(4, 5)],
+                "generic and custom plans of the ids' statement"
+            );
+        }
+    }
+
+    #[derive(diesel::QueryableByName)]
+    struct Plans {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        generic_plans: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        custom_plans: i64,
+    }
+
     /// A request's steps are listed in position order on both backends, and on SQLite
     /// with no sort: the list's order without the term that puts steps of no request last,
     /// which none of them is. Whole lists read their ids that way, pages their steps.
