@@ -89,15 +89,15 @@ impl AnyConnection {
     }
 
     /// Whether the database runs on this machine, sharing its cores: always on SQLite; on
-    /// PostgreSQL when the connection came over a Unix socket or from the server's own
-    /// address (loopback, or the machine's own address). Asked of the connection rather
-    /// than read from the URL, which libpq may complete from `PGHOST` or a service file.
+    /// PostgreSQL when the connection came over a Unix socket (no server address) or from
+    /// the server's own address (loopback, or the machine's own). Asked of the connection
+    /// rather than read from the URL, which libpq may complete from `PGHOST` or a service
+    /// file.
     pub fn database_is_local(&mut self) -> Result<bool, StoreError> {
         match self {
             AnyConnection::Sqlite(_) => Ok(true),
             AnyConnection::Postgres(pg) => Ok(diesel::select(diesel::dsl::sql::<Bool>(
-                "inet_server_addr() IS NULL OR inet_client_addr() = inet_server_addr() \
-                 OR inet_server_addr() <<= '127.0.0.0/8' OR inet_server_addr() = '::1'",
+                "inet_server_addr() IS NULL OR inet_client_addr() = inet_server_addr()",
             ))
             .get_result(pg)?),
         }
@@ -176,8 +176,8 @@ mod tests {
             .expect("the setting")
     }
 
-    /// The test databases are on this machine: SQLite's file, PostgreSQL over loopback and,
-    /// where the server has one, over its Unix socket (no client or server address).
+    /// The test databases are on this machine: SQLite's file, and PostgreSQL over loopback
+    /// (the client's address is the server's) and over its Unix socket (no address).
     #[test]
     fn databases_on_this_machine_are_local() {
         for db in TestDb::all() {
@@ -185,26 +185,26 @@ mod tests {
             assert!(conn.database_is_local().expect("asked"), "{}", db.url);
         }
         let Some(db) = TestDb::postgres() else { return };
-        let mut conn = establish_postgres(&db.url).expect("connecting");
-        let sockets: String = diesel::select(sql::<Text>(
-            "split_part(current_setting('unix_socket_directories'), ',', 1)",
+        let mut tcp = establish_postgres(&db.url).expect("connecting");
+        let (user, sockets): (String, String) = diesel::select(sql::<(Text, Text)>(
+            "current_user::text, current_setting('unix_socket_directories')",
         ))
-        .get_result(&mut conn)
-        .expect("the server's socket directories");
+        .get_result(&mut tcp)
+        .expect("the user and the server's socket directories");
+        let socket = sockets.split(',').next().unwrap_or_default().trim();
+        assert!(
+            !socket.is_empty(),
+            "the test server listens on a Unix socket"
+        );
         let name = db.postgres_database().expect("a PostgreSQL database");
-        let user: String = diesel::select(sql::<Text>("current_user"))
-            .get_result(&mut conn)
-            .expect("the user");
-        let url = format!("postgres://{user}@/{name}?host={}", sockets.trim());
-        let mut conn = establish(&url).expect("connecting over the Unix socket");
-        let over_tcp: Option<String> =
+        let url = format!("postgres://{user}@/{name}?host={socket}");
+        let mut over_socket = establish_postgres(&url).expect("connecting over the socket");
+        let address: Option<String> =
             diesel::select(sql::<Nullable<Text>>("host(inet_server_addr())"))
-                .get_result(match &mut conn {
-                    AnyConnection::Postgres(pg) => pg,
-                    AnyConnection::Sqlite(_) => unreachable!(),
-                })
+                .get_result(&mut over_socket)
                 .expect("the server's address");
-        assert_eq!(over_tcp, None, "{url} is a Unix socket");
+        assert_eq!(address, None, "{url} is a Unix socket");
+        let mut conn = AnyConnection::Postgres(over_socket);
         assert!(conn.database_is_local().expect("asked"), "{url}");
     }
 

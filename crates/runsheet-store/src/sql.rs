@@ -111,7 +111,8 @@ pub(crate) use in_range;
 /// `$query` keeping the rows whose `$field`s are among `$filter`'s values for them (each
 /// field a `Option<Vec<_>>` of the filter, named as the column of `$table`).
 ///
-/// One value, the usual filter, is `column = ?`: PostgreSQL plans `= ANY($1)` anew at
+/// One value, the usual filter, is `column = ?`, as one id is in `for_ids!` (a boxed
+/// query here, so both forms are one `match`): PostgreSQL plans `= ANY($1)` anew at
 /// every run of a prepared statement, its plan for any array (guessed at ten values) looking
 /// dearer than one for the array it is given, where `= $1` gets the plan it keeps; SQLite
 /// looks the value up without first copying a JSON array into a temporary b-tree

@@ -720,31 +720,28 @@ mod tests {
             };
             let (listed, statements) = fixtures::statements(c, |c| ids(c, &filter));
             assert_eq!(listed.expect("ids"), [step]);
-            assert!(
-                statements.iter().all(|s| !s.contains("json_each")),
-                "{statements:#?}"
-            );
             // PostgreSQL weighs its generic plan against the custom ones after five runs.
             for _ in 0..8 {
                 ids(c, &filter).expect("ids");
             }
-            let AnyConnection::Postgres(pg) = c else {
-                continue;
-            };
-            let plans: Vec<(i64, i64)> = diesel::sql_query(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
-                 WHERE statement LIKE '%\"request_id\" = $1%'",
-            )
-            .load::<Plans>(pg)
-            .expect("the prepared statements")
-            .into_iter()
-            .map(|p| (p.generic_plans, p.custom_plans))
-            .collect();
-            assert_eq!(
-                plans,
-                [(4, 5)],
-                "generic and custom plans of the ids' statement"
-            );
+            match c {
+                AnyConnection::Sqlite(_) => assert!(
+                    statements.iter().all(|s| !s.contains("json_each")),
+                    "{statements:#?}"
+                ),
+                AnyConnection::Postgres(pg) => {
+                    let plans: Vec<(i64, i64)> = diesel::sql_query(
+                        "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+                         WHERE statement LIKE '%\"request_id\" = $1%'",
+                    )
+                    .load::<Plans>(pg)
+                    .expect("the prepared statements")
+                    .into_iter()
+                    .map(|p| (p.generic_plans, p.custom_plans))
+                    .collect();
+                    assert_eq!(plans, [(4, 5)], "the ids' statement: generic, custom plans");
+                }
+            }
         }
     }
 
