@@ -13,6 +13,7 @@ use futures_util::stream::{self, StreamExt};
 use runsheet_core::paging::{Paging, Window};
 use runsheet_format::{render, Key, ListWriter, RenderOptions};
 use runsheet_store::{AnyConnection, StoreError};
+use std::collections::HashSet;
 
 pub const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
@@ -106,14 +107,18 @@ impl<F: Send, R> Chunks<R> for ById<F, R> {
     }
 }
 
-/// A list in an order other than by id (steps: by request, then position), read from the
-/// ids of the whole list in that order, `size` records at a time: eight bytes a record
-/// instead of the kilobytes a loaded record takes.
+/// A list in an order other than by id (steps: by request, then position). Its first
+/// chunk is read as a page of the list: most lists fit in one, and are then read in one
+/// statement. A longer list is read on from the ids of the whole list in its order, `size`
+/// records at a time: eight bytes a record instead of the kilobytes a loaded record takes.
 pub struct ByIds<F, R> {
     filter: F,
+    first: Page<F, R>,
+    id: fn(&R) -> i64,
     ids_of: fn(&mut AnyConnection, &F) -> Result<Vec<i64>, StoreError>,
     load: fn(&mut AnyConnection, &[i64]) -> Result<Vec<R>, StoreError>,
     size: usize,
+    /// The ids after the first chunk, once it is read.
     ids: Option<Vec<i64>>,
     read: usize,
 }
@@ -122,11 +127,15 @@ impl<F, R> ByIds<F, R> {
     pub fn new(
         filter: F,
         size: usize,
+        first: Page<F, R>,
+        id: fn(&R) -> i64,
         ids_of: fn(&mut AnyConnection, &F) -> Result<Vec<i64>, StoreError>,
         load: fn(&mut AnyConnection, &[i64]) -> Result<Vec<R>, StoreError>,
     ) -> Self {
         ByIds {
             filter,
+            first,
+            id,
             ids_of,
             load,
             size: size.max(1),
@@ -134,18 +143,38 @@ impl<F, R> ByIds<F, R> {
             read: 0,
         }
     }
+
+    /// The first chunk, and the ids of the records after it.
+    fn first(&mut self, conn: &mut AnyConnection) -> Result<(Vec<R>, Vec<i64>), StoreError> {
+        let limit = i64::try_from(self.size).unwrap_or(i64::MAX);
+        let window = Window {
+            limit: Some(limit),
+            ..Window::ALL
+        };
+        let records = (self.first)(conn, &self.filter, &window)?;
+        if records.len() < self.size {
+            return Ok((records, Vec::new()));
+        }
+        // The ids are read after the chunk, and the list may have changed between: a record
+        // already listed is left out, so that none is listed twice.
+        let listed: HashSet<i64> = records.iter().map(self.id).collect();
+        let mut ids = (self.ids_of)(conn, &self.filter)?;
+        ids.retain(|id| !listed.contains(id));
+        Ok((records, ids))
+    }
 }
 
 impl<F: Send, R> Chunks<R> for ByIds<F, R> {
     fn next(&mut self, conn: &mut AnyConnection) -> Result<Vec<R>, StoreError> {
-        if self.ids.is_none() {
-            self.ids = Some((self.ids_of)(conn, &self.filter)?);
-        }
-        let ids = self.ids.as_deref().unwrap_or_default();
+        let Some(ids) = &self.ids else {
+            let (records, ids) = self.first(conn)?;
+            self.ids = Some(ids);
+            return Ok(records);
+        };
         let end = ids.len().min(self.read + self.size);
         let chunk = &ids[self.read.min(end)..end];
         self.read = end;
-        // A step deleted since its id was read is left out; the chunk may come back short.
+        // A record deleted since its id was read is left out; the chunk may come back short.
         (self.load)(conn, chunk)
     }
 

@@ -28,6 +28,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_version (id) {
+        id -> Bool,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     categories (id) {
         id -> Int8,
         name -> Text,
@@ -370,6 +377,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_components,
     app_environments,
     apps,
+    catalog_version,
     categories,
     components,
     environments,

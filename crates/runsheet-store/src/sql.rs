@@ -140,7 +140,7 @@ pub(crate) fn distinct(ids: &[i64]) -> Vec<i64> {
 }
 
 /// Runs `$query` once for the distinct `$ids`, with `$filter` their condition on
-/// `$column`, and not at all when there are none (an empty `Vec`).
+/// `$column`, and not at all when there are none (its result's default: an empty `Vec`).
 ///
 /// One id (every lookup of a step's show) is `$column = ?`; more are [`one_of`], one
 /// prepared statement whatever their number. SQLite copies the list of `one_of` into a
@@ -149,8 +149,8 @@ pub(crate) fn distinct(ids: &[i64]) -> Vec<i64> {
 macro_rules! for_ids {
     ($ids:expr, $column:expr, |$filter:ident| $query:expr) => {{
         let ids = $crate::sql::distinct($ids);
-        let rows: Result<Vec<_>, $crate::error::StoreError> = match ids.as_slice() {
-            [] => Ok(Vec::new()),
+        let rows: Result<_, $crate::error::StoreError> = match ids.as_slice() {
+            [] => Ok(Default::default()),
             [id] => {
                 let $filter = $column.eq(*id);
                 $query.map_err($crate::error::StoreError::from)

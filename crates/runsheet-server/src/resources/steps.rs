@@ -43,9 +43,17 @@ impl Listed for Steps {
     fn count(conn: &mut AnyConnection, filter: &StepFilter) -> Result<i64, StoreError> {
         store::count_list(conn, filter)
     }
-    /// Steps come by request and position, not by id: read from the list's ids.
+    /// Steps come by request and position, not by id: read on from the list's ids.
     fn chunks(filter: StepFilter, size: usize) -> Box<dyn Chunks<StepRecord>> {
-        Box::new(ByIds::new(filter, size, store::ids, store::by_ids))
+        let (first, id) = (store::page, |r: &StepRecord| r.step.id);
+        Box::new(ByIds::new(
+            filter,
+            size,
+            first,
+            id,
+            store::ids,
+            store::by_ids,
+        ))
     }
 }
 

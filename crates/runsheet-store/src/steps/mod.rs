@@ -24,6 +24,7 @@ use runsheet_core::transition::{Machine, TransitionError};
 use runsheet_core::{time, Errors};
 use std::collections::HashMap;
 
+mod catalog;
 mod events;
 mod names;
 mod positions;
@@ -185,9 +186,10 @@ macro_rules! filtered {
 /// The steps `$load` reads (a `Vec`, errors returned with `?`) with the names they show,
 /// on the connection's own backend, with `$from` the source of a shown step and `$shown`
 /// what it reads, each backend's way: on SQLite a step's columns and its names left-joined
-/// ([`names::joined_steps`]); on PostgreSQL a step's columns, and its names after, for all
-/// the steps at once ([`names::look_up`]). For a page and a list's chunk; a step's show
-/// reads its names as [`find`] says.
+/// ([`names::joined_steps`]); on PostgreSQL a step's columns, and its names and records
+/// after, for all the steps at once ([`names::look_up`]). A [`Read`] for
+/// [`load_records`]. For a page and a list's chunk; a step's show reads its names as
+/// [`find`] says.
 macro_rules! shown {
     ($conn:expr, |$c:ident, $from:ident, $shown:ident| $load:expr) => {
         match $conn {
@@ -195,7 +197,10 @@ macro_rules! shown {
                 let $from = names::joined_steps!();
                 let $shown = (steps::all_columns, names::joined_columns!());
                 let rows: Vec<(StepRow, names::Names)> = $load;
-                rows
+                Read {
+                    rows,
+                    records: None,
+                }
             }
             AnyConnection::Postgres($c) => {
                 let $from = steps::table;
@@ -247,17 +252,16 @@ pub fn ids(conn: &mut AnyConnection, filter: &StepFilter) -> Result<Vec<i64>, St
 /// The steps of `ids`, in that order; ids of no step are left out.
 pub fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<StepRecord>, StoreError> {
     transaction::read(conn, |conn| {
-        let mut rows: HashMap<i64, (StepRow, names::Names)> = for_ids!(ids, steps::id, |filter| {
+        let mut read: Read = for_ids!(ids, steps::id, |filter| {
             Ok::<_, StoreError>(shown!(conn, |c, from, shown| from
                 .filter(filter)
                 .select(shown)
                 .load(c)?))
-        })?
-        .into_iter()
-        .map(|row: (StepRow, names::Names)| (row.0.id, row))
-        .collect();
-        let rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
-        load_records(conn, rows)
+        })?;
+        let mut rows: HashMap<i64, (StepRow, names::Names)> =
+            read.rows.drain(..).map(|row| (row.0.id, row)).collect();
+        read.rows = ids.iter().filter_map(|id| rows.remove(id)).collect();
+        load_records(conn, read)
     })
 }
 
@@ -285,19 +289,27 @@ use in_list_order;
 
 pub fn find(conn: &mut AnyConnection, id: i64) -> Result<StepRecord, StoreError> {
     transaction::read(conn, |conn| {
-        let row: Option<(StepRow, names::Names)> = match conn {
+        let (row, records) = match conn {
             // One statement, a round trip, for the step and all it shows.
-            AnyConnection::Postgres(c) => return postgres_show::find(c, id),
-            // The step with its names, then its records as a list's: statements cost no
-            // round trip on SQLite, and the read's snapshot keeps them consistent.
-            AnyConnection::Sqlite(c) => names::joined_steps!()
-                .filter(steps::id.eq(id))
-                .select((steps::all_columns, names::joined_columns!()))
-                .first(c),
-        }
-        .optional()?;
-        let row = row.ok_or(StoreError::NotFound)?;
-        Ok(load_records(conn, vec![row])?.remove(0))
+            AnyConnection::Postgres(c) => postgres_show::find(c, id)?,
+            // The step with its names and the catalog's version, then its records as a
+            // list's: statements cost no round trip on SQLite, and the read's snapshot keeps
+            // them consistent.
+            AnyConnection::Sqlite(c) => {
+                let (row, version) = names::joined_steps!()
+                    .filter(steps::id.eq(id))
+                    .select((
+                        (steps::all_columns, names::joined_columns!()),
+                        catalog::Version,
+                    ))
+                    .first(c)
+                    .optional()?
+                    .ok_or(StoreError::NotFound)?;
+                let records = read_records(conn, version, std::slice::from_ref(&row))?;
+                (row, records)
+            }
+        };
+        Ok(dress(conn, vec![row], records)?.remove(0))
     })
 }
 

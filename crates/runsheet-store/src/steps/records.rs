@@ -1,193 +1,159 @@
 //! Loading what steps show (owners, scripts, servers, ...) for a whole list at once.
 
-use super::names::{self, Names};
+use std::sync::Arc;
+
+use super::catalog::{self, Catalog, Wanted};
+use super::names::{Kind, Names};
 use super::*;
-use crate::schema::server_environments;
-use crate::stamp::Stamp;
 
-pub(super) type ServerCols = (
-    i64,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Stamp,
-    Stamp,
-    Option<String>,
-);
-
-/// A step's property value: step, property id and name, value.
-pub(super) type PropertyValueCols = (i64, i64, String, Option<String>);
+/// A step's property value: step, property, value.
+pub(super) type PropertyValueCols = (i64, i64, Option<String>);
 /// A server a step selected: step, role, server.
-pub(super) type SelectedCols = (i64, String, ServerCols);
-/// A server an installed component makes available: installed component, server.
-pub(super) type AvailableCols = (i64, ServerCols);
+pub(super) type SelectedCols = (i64, String, i64);
 
-/// The columns of [`ServerCols`], from `servers` left-joined to `server_levels`.
-fn server_columns() -> (
-    servers::id,
-    servers::name,
-    servers::description,
-    servers::parent_id,
-    servers::server_level_id,
-    servers::created_at,
-    servers::updated_at,
-    diesel::dsl::Nullable<server_levels::name>,
-) {
-    (
-        servers::id,
-        servers::name,
-        servers::description,
-        servers::parent_id,
-        servers::server_level_id,
-        servers::created_at,
-        servers::updated_at,
-        server_levels::name.nullable(),
-    )
+/// What steps show beyond their own row and names, as read: their property values and the
+/// servers they selected, by id, and the catalog's version when they were read. The rest
+/// (what the ids name, the installed components' servers) comes from the [`catalog`].
+pub(super) struct Records {
+    pub version: i64,
+    pub property_values: Vec<PropertyValueCols>,
+    pub selected: Vec<SelectedCols>,
 }
 
-/// A step's servers are listed by name, then id: in byte order on every backend (which is
-/// PostgreSQL's own only under the C collation).
-fn by_name(a: &ServerCols, b: &ServerCols) -> std::cmp::Ordering {
-    a.1.cmp(&b.1).then(a.0.cmp(&b.0))
-}
-
-pub(super) fn server_ref(c: ServerCols) -> ServerRef {
-    ServerRef {
-        id: c.0,
-        name: c.1,
-        description: c.2,
-        parent_id: c.3,
-        server_level_id: c.4,
-        created_at: c.5.into(),
-        updated_at: c.6.into(),
-        server_level_name: c.7,
-    }
+/// Steps read with their names (`shown!`), and their records when the same statement
+/// read them (PostgreSQL's [`look_up`](super::names::look_up)).
+#[derive(Default)]
+pub(super) struct Read {
+    pub rows: Vec<(StepRow, Names)>,
+    pub records: Option<Records>,
 }
 
 /// Everything the steps show, for all of them at once: one query per kind of record
-/// (with all the ids bound as one list), never one per step; the names of what they refer
-/// to came with the rows (`shown!`).
+/// (with all the ids bound as one list), never one per step, unless they came with the
+/// steps' names.
 pub(super) fn load_records(
     conn: &mut AnyConnection,
-    rows: Vec<(StepRow, Names)>,
+    read: Read,
 ) -> Result<Vec<StepRecord>, StoreError> {
+    let Read { rows, records } = read;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let records = match records {
+        Some(records) => records,
+        None => {
+            let version = catalog::version(conn)?;
+            read_records(conn, version, &rows)?
+        }
+    };
+    dress(conn, rows, records)
+}
+
+/// The records of `rows`, read after the catalog's `version`.
+pub(super) fn read_records(
+    conn: &mut AnyConnection,
+    version: i64,
+    rows: &[(StepRow, Names)],
+) -> Result<Records, StoreError> {
     let step_ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
-    let installed_ids: Vec<i64> = rows
-        .iter()
-        .filter_map(|(r, _)| r.installed_component_id)
-        .collect();
-    let installed = installed_refs(load_installed_components(conn, &installed_ids)?);
-
-    // None of these three is ordered by SQL: SQLite sorted each in a temporary b-tree, a
-    // quarter to a third of its work on them (docs/benchmarks.md, 14). Each step's few
-    // rows are sorted here instead, by the same keys.
-    let property_values: Vec<PropertyValueCols> =
-        for_ids!(&step_ids, step_property_values::step_id, |filter| {
-            direct!(conn, |c| step_property_values::table
-                .inner_join(properties::table)
-                .filter(filter)
-                .select((
-                    step_property_values::step_id,
-                    properties::id,
-                    properties::name,
-                    step_property_values::value,
-                ))
-                .load(c))
-        })?;
-
-    let selected: Vec<SelectedCols> = for_ids!(&step_ids, step_servers::step_id, |filter| {
-        direct!(conn, |c| step_servers::table
-            .inner_join(servers::table.left_join(server_levels::table))
+    // Neither is ordered by SQL: SQLite sorted each in a temporary b-tree, a quarter to a
+    // third of its work on them (docs/benchmarks.md, 14). Each step's few rows are sorted
+    // here instead, by the same keys.
+    let property_values = for_ids!(&step_ids, step_property_values::step_id, |filter| {
+        direct!(conn, |c| step_property_values::table
             .filter(filter)
-            .select((step_servers::step_id, step_servers::role, server_columns()))
+            .select((
+                step_property_values::step_id,
+                step_property_values::property_id,
+                step_property_values::value,
+            ))
             .load(c))
     })?;
-
-    // A step may run on the servers of its installed component that are in that installed
-    // component's environment: "servers list their environments, and steps' all_servers
-    // follows from them" (issue 6). A server taken out of the environment is no longer
-    // available (what a step already selected stays selected, as written).
-    let available: Vec<AvailableCols> = for_ids!(
-        &installed_ids,
-        installed_component_servers::installed_component_id,
-        |filter| {
-            direct!(conn, |c| installed_component_servers::table
-                .inner_join(installed_components::table)
-                .inner_join(servers::table.left_join(server_levels::table))
-                .inner_join(
-                    server_environments::table.on(server_environments::server_id
-                        .eq(servers::id)
-                        .and(
-                            server_environments::environment_id
-                                .eq(installed_components::environment_id),
-                        )),
-                )
-                .filter(filter)
-                .select((
-                    installed_component_servers::installed_component_id,
-                    server_columns(),
-                ))
-                .load(c))
-        }
-    )?;
-    Ok(dress(
-        rows,
-        installed,
-        Records {
-            property_values,
-            selected,
-            available,
-        },
-    ))
+    let selected = for_ids!(&step_ids, step_servers::step_id, |filter| {
+        direct!(conn, |c| step_servers::table
+            .filter(filter)
+            .select((
+                step_servers::step_id,
+                step_servers::role,
+                step_servers::server_id,
+            ))
+            .load(c))
+    })?;
+    Ok(Records {
+        version,
+        property_values,
+        selected,
+    })
 }
 
-/// What steps show beyond their own row and names, as read: property values, selected
-/// servers (with their role) and the servers their installed components make available.
-pub(super) struct Records {
-    pub property_values: Vec<PropertyValueCols>,
-    pub selected: Vec<SelectedCols>,
-    pub available: Vec<AvailableCols>,
-}
-
-/// `rows` with their records: the same for a list and for a show, on every backend.
+/// `rows` with their records and what those name in the catalog: the same for a list and
+/// for a show, on every backend.
 pub(super) fn dress(
+    conn: &mut AnyConnection,
     rows: Vec<(StepRow, Names)>,
-    installed: HashMap<i64, InstalledComponentRef>,
     records: Records,
-) -> Vec<StepRecord> {
+) -> Result<Vec<StepRecord>, StoreError> {
     let Records {
+        version,
         mut property_values,
-        mut selected,
-        mut available,
+        selected,
     } = records;
-    // Sorted, then grouped by step (and installed component) once, so that dressing each
-    // step is a lookup.
-    property_values.sort_unstable_by_key(|&(step, property, _, _)| (step, property));
+    let wanted = Wanted {
+        servers: selected.iter().map(|&(_, _, server)| server).collect(),
+        installed: rows
+            .iter()
+            .filter_map(|(r, _)| r.installed_component_id)
+            .collect(),
+        properties: property_values.iter().map(|&(_, p, _)| p).collect(),
+        names: rows
+            .iter()
+            .flat_map(|(r, _)| Kind::ALL.into_iter().filter_map(|k| Some((k, k.id_in(r)?))))
+            .collect(),
+    };
+    let catalog = catalog::find(conn, version, wanted)?;
+    Ok(dress_with(rows, &mut property_values, selected, &catalog))
+}
+
+/// [`dress`], with the catalog's entries found. What names an entry no longer there (removed
+/// between two statements) is left out, as a join would leave it.
+fn dress_with(
+    rows: Vec<(StepRow, Names)>,
+    property_values: &mut [PropertyValueCols],
+    selected: Vec<SelectedCols>,
+    catalog: &Catalog,
+) -> Vec<StepRecord> {
+    // Sorted, then grouped by step once, so that dressing each step is a lookup.
+    property_values.sort_unstable_by_key(|&(step, property, _)| (step, property));
     let mut values_of: HashMap<i64, Vec<(String, Option<String>)>> = HashMap::new();
-    for (step, _, name, value) in property_values {
-        values_of.entry(step).or_default().push((name, value));
+    for (step, property, value) in property_values.iter_mut() {
+        if let Some(name) = catalog.properties.get(property) {
+            values_of
+                .entry(*step)
+                .or_default()
+                .push((name.to_string(), value.take()));
+        }
     }
-    selected.sort_unstable_by(|(a, _, a_cols), (b, _, b_cols)| {
-        a.cmp(b).then_with(|| by_name(a_cols, b_cols))
+    // A step's servers are listed by name, then id: in byte order on every backend (which
+    // is PostgreSQL's own only under the C collation).
+    let mut selected: Vec<(i64, String, &Arc<ServerRef>)> = selected
+        .into_iter()
+        .filter_map(|(step, role, id)| Some((step, role, catalog.servers.get(&id)?)))
+        .collect();
+    selected.sort_unstable_by(|(a, _, a_server), (b, _, b_server)| {
+        a.cmp(b)
+            .then_with(|| a_server.name.cmp(&b_server.name))
+            .then(a_server.id.cmp(&b_server.id))
     });
     let mut selected_of: HashMap<(i64, String), Vec<ServerRef>> = HashMap::new();
-    for (step, role, cols) in selected {
+    for (step, role, server) in selected {
         selected_of
             .entry((step, role))
             .or_default()
-            .push(server_ref(cols));
-    }
-    available.sort_unstable_by(|(a, a_cols), (b, b_cols)| {
-        a.cmp(b).then_with(|| by_name(a_cols, b_cols))
-    });
-    let mut available_of: HashMap<i64, Vec<ServerRef>> = HashMap::new();
-    for (ic, cols) in available {
-        available_of.entry(ic).or_default().push(server_ref(cols));
+            .push(ServerRef::clone(server));
     }
     rows.into_iter()
         .map(|(r, names)| {
-            let refs = names.refs(&r);
+            let refs = names.refs(&r, catalog);
             let mut servers_in = |role: &str| {
                 selected_of
                     .remove(&(r.id, role.to_string()))
@@ -200,7 +166,8 @@ pub(super) fn dress(
                 alternate_servers: servers_in("alternate"),
                 available_servers: r
                     .installed_component_id
-                    .and_then(|ic| available_of.get(&ic).cloned())
+                    .and_then(|ic| catalog.available.get(&ic))
+                    .map(|servers| servers.to_vec())
                     .unwrap_or_default(),
                 owner: refs.owner,
                 script: refs.script,
@@ -209,107 +176,14 @@ pub(super) fn dress(
                 runtime_phase: refs.runtime_phase,
                 installed_component: r
                     .installed_component_id
-                    .and_then(|i| installed.get(&i).cloned()),
+                    .and_then(|ic| catalog.installed.get(&ic))
+                    .map(|installed| InstalledComponentRef::clone(installed)),
                 component: refs.component,
                 request: refs.request,
                 category: refs.category,
                 parent: refs.parent,
                 step: r.into(),
             }
-        })
-        .collect()
-}
-
-pub(super) type AppCols = (i64, String, Option<String>, bool, Stamp, Stamp);
-pub(super) type ComponentCols = (i64, String, bool, Stamp, Stamp);
-pub(super) type EnvironmentCols = (i64, String, String, bool, Stamp, Stamp);
-
-/// An installed component, its app, component and environment, and the ids of the app's
-/// links to that component and environment.
-pub(super) type InstalledCols = (
-    i64,
-    AppCols,
-    ComponentCols,
-    EnvironmentCols,
-    (Option<i64>, Option<i64>),
-);
-
-/// Installed components with their app, component and environment, and the ids of the app's
-/// links to that component and environment, in one query.
-fn load_installed_components(
-    conn: &mut AnyConnection,
-    ids: &[i64],
-) -> Result<Vec<InstalledCols>, StoreError> {
-    for_ids!(ids, installed_components::id, |filter| {
-        direct!(conn, |c| installed_components::table
-            .inner_join(apps::table)
-            .inner_join(components::table)
-            .inner_join(environments::table)
-            .filter(filter)
-            .select((
-                installed_components::id,
-                (
-                    apps::id,
-                    apps::name,
-                    apps::app_version,
-                    apps::active,
-                    apps::created_at,
-                    apps::updated_at,
-                ),
-                (
-                    components::id,
-                    components::name,
-                    components::active,
-                    components::created_at,
-                    components::updated_at,
-                ),
-                (
-                    environments::id,
-                    environments::name,
-                    environments::deployment_policy,
-                    environments::active,
-                    environments::created_at,
-                    environments::updated_at,
-                ),
-                (names::AppComponentLink, names::AppEnvironmentLink),
-            ))
-            .load(c))
-    })
-}
-
-/// Installed components as steps show them, by id.
-pub(super) fn installed_refs(rows: Vec<InstalledCols>) -> HashMap<i64, InstalledComponentRef> {
-    rows.into_iter()
-        .map(|(id, a, c, e, (component_link, environment_link))| {
-            let r = InstalledComponentRef {
-                id,
-                application_component_id: component_link,
-                application_environment_id: environment_link,
-                app: AppRef {
-                    id: a.0,
-                    name: a.1,
-                    app_version: a.2,
-                    active: a.3,
-                    created_at: a.4.into(),
-                    updated_at: a.5.into(),
-                },
-                component: ComponentRef {
-                    id: c.0,
-                    name: c.1,
-                    active: c.2,
-                    created_at: c.3.into(),
-                    updated_at: c.4.into(),
-                },
-                environment: EnvironmentRef {
-                    id: e.0,
-                    name: e.1,
-                    deployment_policy: e.2,
-                    active: e.3,
-                    created_at: e.4.into(),
-                    updated_at: e.5.into(),
-                },
-            };
-            (id, r)
         })
         .collect()
 }
@@ -348,6 +222,7 @@ mod tests {
 
     /// The rich step is shown without a sort or other temporary table in SQLite: the rows
     /// come unordered and are sorted here, by the same keys (the API tests check the order).
+    /// The first show reads the catalog's entries too; the next finds them kept.
     #[test]
     fn sqlite_sorts_nothing_for_a_show() {
         let db = TestDb::sqlite();
@@ -356,16 +231,70 @@ mod tests {
         let c: &mut AnyConnection = &mut conn;
         let step = rich_step(c);
 
-        let (shown, statements) = fixtures::statements(c, |c| super::super::find(c, step));
-        assert_all_shown(&shown.expect("shown"));
-        let reads: Vec<&String> = statements
-            .iter()
-            .filter(|s| s.starts_with("SELECT"))
-            .collect();
-        assert_eq!(reads.len(), 5, "{statements:#?}");
-        for read in reads {
+        let reads_of = |c: &mut AnyConnection| {
+            let (shown, statements) = fixtures::statements(c, |c| super::super::find(c, step));
+            assert_all_shown(&shown.expect("shown"));
+            let reads: Vec<String> = statements
+                .into_iter()
+                .filter(|s| s.starts_with("SELECT"))
+                .collect();
+            reads
+        };
+        // The step, its property values and servers; the catalog's version, then its
+        // servers, installed component, available servers and properties.
+        let first = reads_of(c);
+        assert_eq!(first.len(), 8, "{first:#?}");
+        for read in &first {
             let temporaries = fixtures::sqlite_temporaries(c, read).expect("plan");
             assert!(temporaries.is_empty(), "{read}\n{temporaries:#?}");
+        }
+        let next = reads_of(c);
+        assert_eq!(next, first[..3], "{next:#?}");
+    }
+
+    /// A change to the catalog, by any connection, is shown by the next read; until then
+    /// what was kept is.
+    #[test]
+    fn a_change_to_the_catalog_is_shown_at_once() {
+        for db in TestDb::all() {
+            let backend = db.backend_name();
+            let pool = db.pool();
+            let mut conn = pool.get().expect("connection");
+            let c: &mut AnyConnection = &mut conn;
+            let step = rich_step(c);
+            let owner = fixtures::insert(c, "INSERT INTO users (login, email, admin, active, created_at, updated_at) VALUES ('ann', 'a@example.com', FALSE, TRUE, '2014-07-07 13:01:41', '2014-07-07 13:01:41')").expect("user");
+            let owned = format!("UPDATE steps SET owner_id = {owner}, owner_type = 'User'");
+            fixtures::execute(c, &owned).expect("owned");
+            let login = |shown: &runsheet_core::step::StepRecord| match &shown.owner {
+                Some(runsheet_core::step::Owner::User { login, .. }) => login.clone(),
+                other => panic!("{other:?}"),
+            };
+            let shown = super::super::find(c, step).expect("shown");
+            assert_eq!(shown.target_servers[0].name, "s", "{backend}");
+            assert_eq!(login(&shown), "ann", "{backend}");
+
+            // Another connection renames the server and the owner, as another server or psql
+            // would.
+            let mut other = db.connection();
+            fixtures::execute(&mut other, "UPDATE servers SET name = 't'").expect("renamed");
+            fixtures::execute(&mut other, "UPDATE users SET login = 'bea'").expect("renamed");
+            let shown = super::super::find(c, step).expect("shown");
+            assert_eq!(shown.target_servers[0].name, "t", "{backend}");
+            assert_eq!(shown.available_servers[0].name, "t", "{backend}");
+            assert_eq!(login(&shown), "bea", "{backend}");
+            let listed = super::super::by_ids(c, &[step]).expect("listed");
+            assert_eq!(listed, [shown], "{backend}");
+
+            // And a rolled back change leaves nothing behind: its version is never seen again.
+            let rolled_back = crate::transaction::write(c, |c| {
+                fixtures::execute(c, "UPDATE properties SET name = 'q'")?;
+                let inside = super::super::find(c, step)?;
+                assert_eq!(inside.property_values[0].0, "q", "{backend}");
+                Err::<(), _>(crate::StoreError::NotFound)
+            });
+            assert!(rolled_back.is_err());
+            let shown = super::super::find(c, step).expect("shown");
+            assert_eq!(shown.property_values[0].0, "p", "{backend}");
         }
     }
 
