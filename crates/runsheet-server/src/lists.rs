@@ -145,7 +145,7 @@ impl<F, R> ByIds<F, R> {
     }
 
     /// The first chunk, and the ids of the records after it.
-    fn first(&mut self, conn: &mut AnyConnection) -> Result<(Vec<R>, Vec<i64>), StoreError> {
+    fn read_first(&self, conn: &mut AnyConnection) -> Result<(Vec<R>, Vec<i64>), StoreError> {
         let limit = i64::try_from(self.size).unwrap_or(i64::MAX);
         let window = Window {
             limit: Some(limit),
@@ -167,7 +167,7 @@ impl<F, R> ByIds<F, R> {
 impl<F: Send, R> Chunks<R> for ByIds<F, R> {
     fn next(&mut self, conn: &mut AnyConnection) -> Result<Vec<R>, StoreError> {
         let Some(ids) = &self.ids else {
-            let (records, ids) = self.first(conn)?;
+            let (records, ids) = self.read_first(conn)?;
             self.ids = Some(ids);
             return Ok(records);
         };

@@ -45,11 +45,11 @@ impl Listed for Steps {
     }
     /// Steps come by request and position, not by id: read on from the list's ids.
     fn chunks(filter: StepFilter, size: usize) -> Box<dyn Chunks<StepRecord>> {
-        let (first, id) = (store::page, |r: &StepRecord| r.step.id);
+        let id = |r: &StepRecord| r.step.id;
         Box::new(ByIds::new(
             filter,
             size,
-            first,
+            store::page,
             id,
             store::ids,
             store::by_ids,
