@@ -3,11 +3,12 @@
 //! values, selected and available servers): its records now come beside the step, each as
 //! an array of rows (`ARRAY(SELECT ROW(...))`), in the same shapes [`read_records`] reads
 //! them in, with the catalog's version, and are dressed the same way (docs/benchmarks.md,
-//! 20 and 22). A list keeps one statement per kind of record for all its steps: the arrays,
-//! a set of subqueries run for each step, cost PostgreSQL 3.4 ms of CPU a 50-step list
-//! against 2.0 ms for the four statements, more than the three round trips they save.
+//! 20 and 22). A list reads the records of all its steps with their names instead
+//! ([`look_up`]): arrays beside each step, a set of subqueries run for each, cost
+//! PostgreSQL 3.4 ms of CPU a 50-step list against 2.0 ms for one statement per kind (20).
 //!
 //! [`read_records`]: super::records
+//! [`look_up`]: super::names::look_up
 
 use diesel::pg::sql_types::Record;
 use diesel::pg::PgConnection;
