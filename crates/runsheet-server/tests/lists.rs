@@ -9,9 +9,13 @@ use actix_web::web;
 use chrono::{NaiveDate, NaiveDateTime};
 use common::{ids, Resp, TestApp};
 use diesel::prelude::*;
+use runsheet_core::paging::Window;
+use runsheet_core::step::{StepFilter, StepRecord};
+use runsheet_server::lists::{ByIds, Chunks};
 use runsheet_server::{build_app, AppState, Settings};
-use runsheet_store::schema::steps;
+use runsheet_store::schema::{requests, steps};
 use runsheet_store::testing::fixtures::{self, NewRun};
+use runsheet_store::{steps as store, AnyConnection, StoreError};
 use serde_json::{json, Value};
 
 fn at(day: u32, h: u32) -> NaiveDateTime {
@@ -124,7 +128,48 @@ fn steps_out_of_id_order(app: &TestApp) -> Vec<i64> {
     vec![late_1, late_2, early_1, early_2, early_3, loose]
 }
 
+/// The list's page, after which another client adds a step at the head of the request
+/// "late" (so first in the list), as if between a streamed list's first chunk and its ids.
+fn page_then_add_first(
+    conn: &mut AnyConnection,
+    filter: &StepFilter,
+    window: &Window,
+) -> Result<Vec<StepRecord>, StoreError> {
+    let page = store::page(conn, filter, window)?;
+    let late: i64 = requests::table
+        .filter(requests::name.eq("late"))
+        .select(requests::id)
+        .first(conn)?;
+    let added = fixtures::named_step(conn, Some(late), "late 0", "locked")?;
+    diesel::update(steps::table.find(added))
+        .set(steps::position.eq(0))
+        .execute(conn)?;
+    Ok(page)
+}
+
 on_every_backend! {
+    // A step added while a list streams, before what was listed: listed once, after the
+    // chunk it missed; no step listed twice.
+    async fn a_step_added_while_a_list_streams_is_listed_once(app: TestApp) {
+        let in_order = steps_out_of_id_order(&app);
+        let mut conn = app.pool.get().expect("a connection");
+        let id = |r: &StepRecord| r.step.id;
+        let filter = StepFilter::default();
+        let mut chunks =
+            ByIds::new(filter, 2, page_then_add_first, id, store::ids, store::by_ids);
+        let mut listed = Vec::new();
+        while !chunks.done() {
+            let chunk = chunks.next(&mut conn).expect("a chunk");
+            listed.extend(chunk.iter().map(|r| r.step.id));
+        }
+        let added = *listed.get(2).expect("the added step");
+        assert!(!in_order.contains(&added), "{listed:?}");
+        let mut expected = in_order[..2].to_vec();
+        expected.push(added);
+        expected.extend(&in_order[2..]);
+        assert_eq!(listed, expected);
+    }
+
     // No paging parameter: the whole list, without paging headers, as before.
     async fn no_paging_is_the_whole_list(app: TestApp) {
         let runs = job_runs(&app, 5);
