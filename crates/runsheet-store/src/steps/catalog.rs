@@ -132,12 +132,13 @@ pub(super) fn find(
     {
         let kept = KEPT.read().unwrap_or_else(PoisonError::into_inner);
         let current = kept.catalogs.get(&version);
-        for id in distinct(&wanted.servers) {
-            match current.and_then(|c| c.servers.get(&id)) {
-                Some(server) => drop(found.servers.insert(id, Arc::clone(server))),
-                None => missing.servers.push(id),
-            }
-        }
+        look_up(
+            wanted.servers,
+            current.map(|c| &c.servers),
+            &mut found.servers,
+            &mut missing.servers,
+        );
+        // An installed component is kept with its available servers, and dropped with them.
         for id in distinct(&wanted.installed) {
             let installed =
                 current.and_then(|c| Some((c.installed.get(&id)?, c.available.get(&id)?)));
@@ -149,21 +150,18 @@ pub(super) fn find(
                 None => missing.installed.push(id),
             }
         }
-        for id in distinct(&wanted.properties) {
-            match current.and_then(|c| c.properties.get(&id)) {
-                Some(name) => drop(found.properties.insert(id, Arc::clone(name))),
-                None => missing.properties.push(id),
-            }
-        }
-        let mut names = wanted.names;
-        names.sort_unstable();
-        names.dedup();
-        for key in names {
-            match current.and_then(|c| c.names.get(&key)) {
-                Some(named) => drop(found.names.insert(key, Arc::clone(named))),
-                None => missing.names.push(key),
-            }
-        }
+        look_up(
+            wanted.properties,
+            current.map(|c| &c.properties),
+            &mut found.properties,
+            &mut missing.properties,
+        );
+        look_up(
+            wanted.names,
+            current.map(|c| &c.names),
+            &mut found.names,
+            &mut missing.names,
+        );
     }
     if missing.is_empty() {
         return Ok(found);
@@ -174,24 +172,48 @@ pub(super) fn find(
     Ok(found)
 }
 
-/// Keeps `read`, read at `version`, dropping the versions kept first while there are too
-/// many of them or of their entries.
+/// Each distinct one of `keys` found in `kept` put in `found`, or else in `missing`.
+fn look_up<K: Copy + Ord + std::hash::Hash, V: ?Sized>(
+    mut keys: Vec<K>,
+    kept: Option<&HashMap<K, Arc<V>>>,
+    found: &mut HashMap<K, Arc<V>>,
+    missing: &mut Vec<K>,
+) {
+    keys.sort_unstable();
+    keys.dedup();
+    for key in keys {
+        match kept.and_then(|kept| kept.get(&key)) {
+            Some(entry) => drop(found.insert(key, Arc::clone(entry))),
+            None => missing.push(key),
+        }
+    }
+}
+
+/// Keeps `read`, read at `version`, in what the process keeps.
 fn keep(version: i64, read: &Catalog) {
-    let mut kept = KEPT.write().unwrap_or_else(PoisonError::into_inner);
-    let kept = &mut *kept;
-    let catalog = kept.catalogs.entry(version).or_insert_with(|| {
-        kept.order.push_back(version);
-        Catalog::default()
-    });
-    kept.entries -= catalog.len();
-    catalog.add(read);
-    kept.entries += catalog.len();
-    while kept.order.len() > MOST_VERSIONS || kept.entries > MOST_KEPT {
-        let Some(first) = kept.order.pop_front() else {
-            break;
-        };
-        if let Some(dropped) = kept.catalogs.remove(&first) {
-            kept.entries -= dropped.len();
+    KEPT.write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .keep(version, read);
+}
+
+impl Kept {
+    /// Keeps `read`, read at `version`, dropping the versions kept first while there are too
+    /// many of them or of their entries.
+    fn keep(&mut self, version: i64, read: &Catalog) {
+        let catalog = self.catalogs.entry(version).or_insert_with(|| {
+            self.order.push_back(version);
+            Catalog::default()
+        });
+        self.entries -= catalog.len();
+        catalog.add(read);
+        self.entries += catalog.len();
+        while self.order.len() > MOST_VERSIONS || self.entries > MOST_KEPT {
+            let Some(first) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(dropped) = self.catalogs.remove(&first) {
+                self.entries -= dropped.len();
+            }
         }
     }
 }
@@ -218,7 +240,7 @@ fn read(conn: &mut AnyConnection, wanted: &Wanted) -> Result<(i64, Catalog), Sto
     // component's environment: "servers list their environments, and steps' all_servers
     // follows from them" (issue 6). A server taken out of the environment is no longer
     // available (what a step already selected stays selected, as written).
-    let mut available: Vec<(i64, ServerCols)> = for_ids!(
+    let available: Vec<(i64, ServerCols)> = for_ids!(
         &wanted.installed,
         installed_component_servers::installed_component_id,
         |filter| {
@@ -241,11 +263,6 @@ fn read(conn: &mut AnyConnection, wanted: &Wanted) -> Result<(i64, Catalog), Sto
                 .load(c))
         }
     )?;
-    // Sorted here, not by SQL: SQLite sorted in a temporary b-tree (docs/benchmarks.md, 14).
-    available.sort_unstable_by(|(a, a_cols), (b, b_cols)| {
-        a.cmp(b)
-            .then_with(|| a_cols.1.cmp(&b_cols.1).then(a_cols.0.cmp(&b_cols.0)))
-    });
     let mut available_of: HashMap<i64, Vec<ServerRef>> = HashMap::new();
     for (installed, cols) in available {
         available_of
@@ -254,9 +271,11 @@ fn read(conn: &mut AnyConnection, wanted: &Wanted) -> Result<(i64, Catalog), Sto
             .push(server_ref(cols));
     }
     // Every installed component read has its list, empty or not, so that one with none is
-    // not read again.
+    // not read again. Sorted here, not by SQL: SQLite sorted in a temporary b-tree
+    // (docs/benchmarks.md, 14).
     for &id in read.installed.keys() {
-        let servers = available_of.remove(&id).unwrap_or_default();
+        let mut servers = available_of.remove(&id).unwrap_or_default();
+        servers.sort_unstable_by(by_name);
         read.available.insert(id, servers.into());
     }
 
@@ -359,6 +378,12 @@ fn server_columns() -> (
         servers::updated_at,
         server_levels::name.nullable(),
     )
+}
+
+/// A step's servers are listed by name, then id: in byte order on every backend (which is
+/// PostgreSQL's own only under the C collation).
+pub(super) fn by_name(a: &ServerRef, b: &ServerRef) -> std::cmp::Ordering {
+    a.name.cmp(&b.name).then(a.id.cmp(&b.id))
 }
 
 fn server_ref(c: ServerCols) -> ServerRef {
@@ -466,4 +491,44 @@ fn installed_refs(rows: Vec<InstalledCols>) -> HashMap<i64, Arc<InstalledCompone
             (id, Arc::new(r))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A catalog of `count` property names.
+    fn properties(count: usize) -> Catalog {
+        let properties = (0..count as i64).map(|id| (id, Arc::from("p"))).collect();
+        Catalog {
+            properties,
+            ..Catalog::default()
+        }
+    }
+
+    /// What is kept stays within its bounds, the versions kept first dropped first: kept
+    /// here, not in the process's, which the other tests use.
+    #[test]
+    fn the_versions_kept_first_are_dropped_past_the_bounds() {
+        let mut kept = Kept::default();
+        for version in 0..MOST_VERSIONS as i64 {
+            kept.keep(version, &properties(1));
+        }
+        assert_eq!(kept.catalogs.len(), MOST_VERSIONS);
+        kept.keep(-1, &properties(1));
+        assert_eq!(kept.catalogs.len(), MOST_VERSIONS);
+        assert!(!kept.catalogs.contains_key(&0) && kept.catalogs.contains_key(&-1));
+        assert_eq!(kept.entries, MOST_VERSIONS);
+
+        // More to a version already kept adds to it; past the entries' bound, the versions
+        // kept first go until it holds.
+        // 63 versions of one entry, and -1's 1 becoming this many: one too many.
+        let more = MOST_KEPT - (MOST_VERSIONS - 1) + 1;
+        kept.keep(-1, &properties(more));
+        assert_eq!(kept.catalogs[&-1].properties.len(), more);
+        assert_eq!(kept.entries, MOST_KEPT);
+        assert!(!kept.catalogs.contains_key(&1) && kept.catalogs.contains_key(&2));
+        let counted: usize = kept.catalogs.values().map(Catalog::len).sum();
+        assert_eq!(kept.entries, counted);
+    }
 }

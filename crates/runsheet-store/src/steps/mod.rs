@@ -222,13 +222,16 @@ pub fn page(
     filter: &StepFilter,
     window: &Window,
 ) -> Result<Vec<StepRecord>, StoreError> {
-    let rows = shown!(conn, |c, from, shown| load_window!(
-        c,
-        in_list_order!(filtered!(from, filter).select(shown), filter),
-        window,
-        steps::id
-    ));
-    load_records(conn, rows)
+    // One read, as a chunk read by ids is: a list's first chunk is read this way (`ByIds`).
+    transaction::read(conn, |conn| {
+        let rows = shown!(conn, |c, from, shown| load_window!(
+            c,
+            in_list_order!(filtered!(from, filter).select(shown), filter),
+            window,
+            steps::id
+        ));
+        load_records(conn, rows)
+    })
 }
 
 /// How many steps the whole list has.

@@ -133,16 +133,12 @@ fn dress_with(
                 .push((name.to_string(), value.take()));
         }
     }
-    // A step's servers are listed by name, then id: in byte order on every backend (which
-    // is PostgreSQL's own only under the C collation).
     let mut selected: Vec<(i64, String, &Arc<ServerRef>)> = selected
         .into_iter()
         .filter_map(|(step, role, id)| Some((step, role, catalog.servers.get(&id)?)))
         .collect();
     selected.sort_unstable_by(|(a, _, a_server), (b, _, b_server)| {
-        a.cmp(b)
-            .then_with(|| a_server.name.cmp(&b_server.name))
-            .then(a_server.id.cmp(&b_server.id))
+        a.cmp(b).then_with(|| catalog::by_name(a_server, b_server))
     });
     let mut selected_of: HashMap<(i64, String), Vec<ServerRef>> = HashMap::new();
     for (step, role, server) in selected {
@@ -250,6 +246,33 @@ mod tests {
         }
         let next = reads_of(c);
         assert_eq!(next, first[..3], "{next:#?}");
+    }
+
+    /// A page of the list (a list's first chunk) is read in one snapshot on SQLite, as a
+    /// chunk read by ids is: its steps, the catalog's version and its records.
+    #[test]
+    fn sqlite_reads_a_page_in_one_read() {
+        let db = TestDb::sqlite();
+        let pool = db.pool();
+        let mut conn = pool.get().expect("connection");
+        let c: &mut AnyConnection = &mut conn;
+        rich_step(c);
+        let filter = runsheet_core::step::StepFilter::default();
+        let window = runsheet_core::paging::Window::ALL;
+        let (page, statements) =
+            fixtures::statements(c, |c| super::super::page(c, &filter, &window));
+        assert_all_shown(&page.expect("page")[0]);
+        assert_eq!(
+            statements.first().map(String::as_str),
+            Some("BEGIN"),
+            "{statements:#?}"
+        );
+        assert_eq!(
+            statements.last().map(String::as_str),
+            Some("COMMIT"),
+            "{statements:#?}"
+        );
+        assert!(statements.len() > 4, "{statements:#?}");
     }
 
     /// A change to the catalog, by any connection, is shown by the next read; until then
