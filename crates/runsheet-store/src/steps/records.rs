@@ -275,6 +275,24 @@ mod tests {
         assert!(statements.len() > 4, "{statements:#?}");
     }
 
+    /// On PostgreSQL a page of the list is two statements once the catalog is kept: its
+    /// steps, then their requests, parents, records and the catalog's version (22).
+    #[test]
+    fn postgres_reads_a_page_in_two_statements() {
+        let Some(db) = TestDb::postgres() else { return };
+        let pool = db.pool();
+        let mut conn = pool.get().expect("connection");
+        let c: &mut AnyConnection = &mut conn;
+        rich_step(c);
+        let filter = runsheet_core::step::StepFilter::default();
+        let window = runsheet_core::paging::Window::ALL;
+        let page = |c: &mut AnyConnection| super::super::page(c, &filter, &window);
+        assert_all_shown(&page(c).expect("page")[0]);
+        let (again, statements) = fixtures::statements(c, page);
+        assert_all_shown(&again.expect("page")[0]);
+        assert_eq!(statements.len(), 2, "{statements:#?}");
+    }
+
     /// A change to the catalog, by any connection, is shown by the next read; until then
     /// what was kept is.
     #[test]
